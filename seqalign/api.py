@@ -1,0 +1,281 @@
+"""The jobs behind the CLI verbs, callable from Python: ``align_file``, ``convert_file``, ``decode_dataset``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from . import formats
+from .align import AlignConfig, align_example
+from .decode import decode_labels
+from .errors import InputError, UsageError
+from .export.token_classification import write_dataset
+from .model import IGNORE, Example, Report
+from .pipeline import (
+    ReadOptions,
+    align_stream,
+    collect_types,
+    label_map,
+    open_examples,
+    raise_on_overlap_errors,
+    resolve_input_scheme,
+    rows_of,
+    word_tags_to_spans,
+)
+from .schemes import Scheme, TagError, get_scheme
+from .tokenization import load_tokenizer, split_words, word_pieces
+
+_HUGE = 1 << 30
+
+
+def _first_pass(again: Callable[[], Iterator[Example]], file: str) -> tuple[int, bool, list[list[str]], list[str]]:
+    n = 0
+    word_input: bool | None = None
+    tagseqs: list[list[str]] = []
+    types: set[str] = set()
+    for ex in again():
+        is_words = ex.words is not None
+        if word_input is None:
+            word_input = is_words
+        n += 1
+        if is_words and ex.word_tags is not None:
+            tagseqs.append(ex.word_tags)
+        types.update(collect_types([ex]))
+    if n == 0:
+        raise InputError("no examples found (the file holds no sentences or records)", file=file)
+    return n, bool(word_input), tagseqs, sorted(types)
+
+
+def _load_labels(path: Path, target: Scheme, types: list[str]) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        labels = list(data["labels"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"not a seqalign labels.json: {exc}", file=str(path)) from None
+    if get_scheme(data.get("scheme", target.name)).name != target.name:
+        raise UsageError(f"labels.json is for scheme {data.get('scheme')}, but --scheme is {target.name}", file=str(path))
+    missing = [lab for lab in target.labels_for(types) if lab not in labels]
+    if missing:
+        raise UsageError(
+            f"the data has labels that labels.json lacks: {', '.join(missing[:10])}",
+            file=str(path),
+            hint="build the label map from all splits, or drop --labels",
+        )
+    return {
+        "scheme": target.name,
+        "labels": labels,
+        "label2id": {lab: i for i, lab in enumerate(labels)},
+        "id2label": {str(i): lab for i, lab in enumerate(labels)},
+    }
+
+
+def align_file(
+    input_path: str | Path,
+    tokenizer: str,
+    out: str | Path,
+    *,
+    scheme: str = "bio",
+    input_scheme: str | None = None,
+    alignment: str = "strict",
+    overlaps: str = "error",
+    label_subwords: str = "first",
+    max_length: int | None = None,
+    overlap: int = 0,
+    repair: str = "begin",
+    labels_file: str | Path | None = None,
+    save_format: str = "arrow",
+    read: ReadOptions = ReadOptions(),
+    progress: Callable[[int, str], Any] | None = None,
+) -> Report:
+    """The main job: INPUT -> dataset in OUT (+ labels.json, report.json). Returns the report."""
+    file = str(input_path)
+    fmt, again = open_examples(input_path, read)
+    n, word_input, tagseqs, types = _first_pass(again, file)
+    in_scheme, detection = resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
+    target = get_scheme(scheme)
+    labels = _load_labels(Path(labels_file), target, types) if labels_file else label_map(target, types)
+    labels["label_subwords"] = label_subwords
+    adapter = load_tokenizer(tokenizer, words=word_input)
+    max_len = max_length or adapter.max_length
+    if max_len <= adapter.n_special:
+        raise UsageError(f"--max-length {max_len} leaves no room next to the {adapter.n_special} special tokens")
+    if overlap >= max_len - adapter.n_special:
+        raise UsageError(f"--overlap {overlap} must be smaller than the window ({max_len - adapter.n_special} tokens without specials)")
+    cfg = AlignConfig(target, alignment, overlaps, label_subwords, max_len, overlap)
+
+    report = Report()
+    report.notes.extend(adapter.notes)
+    report.meta = {
+        "input": file,
+        "format": fmt,
+        "input_kind": "words" if word_input else "spans",
+        "input_scheme": in_scheme.name if in_scheme else None,
+        "input_scheme_detected": None if detection is None else {"status": detection.status, "violations": detection.candidates, "note": detection.note},
+        "scheme": target.name,
+        "alignment": alignment,
+        "overlaps": overlaps,
+        "label_subwords": label_subwords,
+        "max_length": max_len,
+        "overlap": overlap,
+        "repair": repair,
+        "tokenizer": adapter.info(),
+    }
+    if detection is not None and detection.note:
+        report.notes.append(f"input scheme detected as {in_scheme.name}: {detection.note}")
+
+    examples: Iterator[Example] = again()
+    bar = progress(n, "aligning") if progress else None
+    if bar is not None:
+        examples = _tick(examples, bar, n)
+    results = align_stream(examples, adapter, cfg, labels["label2id"], input_scheme=in_scheme, repair=repair, file=file, report=report)
+
+    def finished() -> Report:
+        if bar is not None:
+            bar.stop()
+        if overlaps == "error":
+            raise_on_overlap_errors(report)
+        return report
+
+    try:
+        write_dataset(out, rows_of(results), labels, finished, save_format)
+    except TagError as exc:
+        raise UsageError(str(exc), file=file, hint="check --input-scheme") from None
+    return report
+
+
+def _tick(examples: Iterator[Example], bar: Any, total: int) -> Iterator[Example]:
+    bar.start()
+    task = bar.add_task("align", total=total)
+    for ex in examples:
+        yield ex
+        bar.advance(task)
+
+
+def _words_of(ex: Example) -> Example:
+    """The example with words (its own, or split from the text) so that it can be written as CoNLL."""
+    if ex.words is not None:
+        return ex
+    offs = split_words(ex.text)
+    return Example(ex.id, ex.text, ex.spans, ex.doc_id, [ex.text[s:e] for s, e in offs], offs, None, ex.line)
+
+
+def convert_file(
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    scheme: str = "bio",
+    input_scheme: str | None = None,
+    to_fmt: str | None = None,
+    alignment: str = "strict",
+    overlaps: str = "error",
+    repair: str = "begin",
+    read: ReadOptions = ReadOptions(),
+) -> Report:
+    file = str(input_path)
+    fmt, again = open_examples(input_path, read)
+    if to_fmt is None:
+        to_fmt = "jsonl" if Path(output_path).suffix.lower() in (".jsonl", ".ndjson", ".json") else "conll"
+    out_mod = formats.get_format(to_fmt)
+    n, word_input, tagseqs, types = _first_pass(again, file)
+    in_scheme, _ = resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
+    target = get_scheme(scheme)
+    labels = label_map(target, types)
+    id2label = {i: lab for lab, i in labels["label2id"].items()}
+    cfg = AlignConfig(target, alignment, overlaps, "first", _HUGE, 0)
+    report = Report()
+    report.meta = {"input": file, "format": fmt, "to": to_fmt, "scheme": target.name, "input_scheme": in_scheme.name if in_scheme else None}
+
+    def converted() -> Iterator[tuple[Example, Any]]:
+        for ex in again():
+            if ex.word_tags is not None:
+                try:
+                    report.extend(word_tags_to_spans(ex, in_scheme, repair, file))
+                except TagError as exc:
+                    raise UsageError(str(exc), file=file, line=ex.line, hint="check --input-scheme") from None
+            wex = _words_of(ex) if to_fmt == "conll" else ex
+            enc = word_pieces(wex.word_offsets) if wex.word_offsets is not None else word_pieces(split_words(ex.text))
+            res = align_example(wex, enc, cfg, labels["label2id"], file=file)
+            report.counts.merge(res.counts)
+            report.extend(res.diagnostics)
+            if to_fmt == "conll":
+                tags = [id2label[lab] if lab != IGNORE else "O" for lab in res.rows[0].labels]
+                ignored = [i for i, lab in enumerate(res.rows[0].labels) if lab == IGNORE]
+                if ignored:
+                    # A word whose label is unknown (a lost span cut it) cannot be written as O in CoNLL.
+                    raise UsageError(
+                        f"example {ex.id}: words {ignored[:5]} have no trustworthy tag (a span cuts them) and CoNLL "
+                        "cannot hold an ignore label",
+                        file=file,
+                        line=ex.line,
+                        hint="use --alignment contract or expand, or write JSONL",
+                    )
+                yield wex, tags
+            else:
+                yield ex, res.kept
+
+    if overlaps == "error":
+        items = list(converted())
+        raise_on_overlap_errors(report)
+    else:
+        items = converted()  # type: ignore[assignment]
+    out_mod.write(output_path, items)
+    return report
+
+
+def decode_dataset(
+    dataset_dir: str | Path,
+    out: str | Path,
+    *,
+    predictions: str | Path | None = None,
+    text_from: str | Path | None = None,
+) -> int:
+    """Labels (gold or predicted) of an exported dataset -> one JSONL line of spans per example."""
+    from .decode_windows import decode_rows
+
+    d = Path(dataset_dir)
+    try:
+        labels = json.loads((d / "labels.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"not a seqalign dataset (labels.json: {exc})", file=str(d)) from None
+    texts: dict[str, str] = {}
+    if text_from is not None:
+        _, again = open_examples(text_from)
+        texts = {ex.id: ex.text for ex in again()}
+    rows = _load_rows(d)
+    preds = _load_predictions(Path(predictions)) if predictions else None
+    return decode_rows(rows, labels, out, preds, texts, decode_labels)
+
+
+def _load_rows(d: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    if (d / "data.parquet").exists():
+        return pq.read_table(d / "data.parquet").to_pylist()
+    if (d / "data.jsonl").exists():
+        return [json.loads(x) for x in (d / "data.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    import datasets
+
+    try:
+        return datasets.load_from_disk(str(d))
+    except Exception as exc:  # noqa: BLE001 - datasets raises several types for a bad directory
+        raise InputError(f"cannot load the dataset: {exc}", file=str(d)) from None
+
+
+def _load_predictions(p: Path) -> list[list[int]]:
+    if p.suffix == ".npy":
+        import numpy as np
+
+        arr = np.load(p, allow_pickle=False)
+        if arr.ndim == 3:
+            arr = arr.argmax(-1)
+        return [list(map(int, r)) for r in arr]
+    out = []
+    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                out.append([int(x) for x in json.loads(line)])
+            except (ValueError, TypeError) as exc:
+                raise InputError(f"expected a JSON list of label ids: {exc}", file=str(p), line=n) from None
+    return out

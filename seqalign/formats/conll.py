@@ -1,0 +1,130 @@
+"""CoNLL-style column files: one token per line, blank lines between sentences, ``-DOCSTART-`` between documents.
+
+The token is in ``token_column`` (default first) and the tag in ``tag_column`` (default last). A line that
+starts with ``#`` is a comment unless it looks exactly like a token line of this file (WNUT-17 has ``#`` tokens).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..errors import InputError
+from ..model import Example
+from ..schemes import TagError, parse_tag
+from .textio import read_lines
+
+NAME = "conll"
+EXTENSIONS = (".conll", ".conllx", ".bio", ".iob", ".iob1", ".iob2", ".bmes", ".bioes", ".iobes", ".tsv", ".txt", ".train", ".testa", ".testb", ".dev", ".test")
+
+
+def _split(line: str) -> list[str]:
+    if "\t" in line:
+        cols = line.split("\t")
+        while cols and cols[-1] == "":
+            cols.pop()
+        return cols
+    return [c for c in line.split(" ") if c]
+
+
+def sniff(head: str) -> bool:
+    lines = [ln for ln in head.splitlines() if ln.strip() and not ln.startswith("#")][:20]
+    if not lines or lines[0].lstrip().startswith(("{", "[")):
+        return False
+    ok = 0
+    for ln in lines:
+        cols = _split(ln)
+        try:
+            if len(cols) >= 2:
+                parse_tag(cols[-1])
+                ok += 1
+        except TagError:
+            pass
+    return ok >= max(1, len(lines) // 2)
+
+
+def read(
+    path: str | Path,
+    *,
+    token_column: int = 0,
+    tag_column: int = -1,
+    encoding: str = "utf-8",
+    **_: object,
+) -> Iterator[Example]:
+    file = str(path)
+    words: list[str] = []
+    tags: list[str] = []
+    first_line = 0
+    doc_index = -1
+    doc_id: str | None = None
+    n_examples = 0
+    width: int | None = None  # column count of this file's token lines
+
+    def flush() -> Iterator[Example]:
+        nonlocal words, tags, n_examples
+        if words:
+            yield Example.from_words(str(n_examples), words, tags, doc_id=doc_id, line=first_line)
+            n_examples += 1
+        words, tags = [], []
+
+    for n, line in read_lines(path, encoding):
+        if not line.strip():
+            yield from flush()
+            continue
+        cols = _split(line)
+        if cols[0] == "-DOCSTART-" or line.startswith("-DOCSTART-"):
+            yield from flush()
+            doc_index += 1
+            doc_id = f"doc{doc_index}"
+            continue
+        if line.startswith("#"):
+            is_token = width is not None and len(cols) == width
+            if is_token:
+                try:
+                    parse_tag(cols[tag_column])
+                except (TagError, IndexError):
+                    is_token = False
+            if not is_token:
+                continue
+        need = max(token_column, tag_column if tag_column >= 0 else -tag_column - 1) + 1
+        if len(cols) < max(2, need):
+            raise InputError(
+                f"expected a token and a tag (at least {max(2, need)} columns), found {len(cols)}: {line[:80]!r}",
+                file=file,
+                line=n,
+                hint="check the column separator, or pass --token-column/--tag-column",
+            )
+        if width is None:
+            width = len(cols)
+        tag = cols[tag_column]
+        try:
+            parse_tag(tag)
+        except TagError as exc:
+            raise InputError(str(exc), file=file, line=n, hint="fix the tag, or pick the tag column with --tag-column") from None
+        if not words:
+            first_line = n
+        words.append(cols[token_column])
+        tags.append(tag)
+    yield from flush()
+
+
+def write(path: str | Path, examples: Iterable[tuple[Example, list[str]]], *, docstart: bool = True) -> int:
+    """Write (example, word tags) pairs as ``token<TAB>tag`` lines. Returns the number of sentences."""
+    count = 0
+    last_doc: str | None = None
+    tmp = Path(f"{path}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            for ex, tags in examples:
+                if docstart and ex.doc_id is not None and ex.doc_id != last_doc:
+                    fh.write("-DOCSTART-\tO\n\n")
+                    last_doc = ex.doc_id
+                for w, t in zip(ex.words or [], tags, strict=True):
+                    fh.write(f"{w}\t{t}\n")
+                fh.write("\n")
+                count += 1
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count

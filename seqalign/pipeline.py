@@ -1,0 +1,166 @@
+"""The jobs the CLI runs, as plain functions: read -> (detect scheme) -> align -> export, with one Report.
+
+Files are read twice rather than held in memory: the first pass learns the label set and the input scheme
+(detection needs the whole file), the second streams batches through the tokenizer into the writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import formats
+from .align import AlignConfig, Aligned, Row, align_example
+from .errors import DataProblem, UsageError
+from .model import Diagnostic, Example, Location, Report, Severity, Span
+from .schemes import Detection, Scheme, detect_scheme, get_scheme, parse_tag, tags_to_spans
+from .tokenization import TokenizerAdapter
+
+ILLEGAL_TRANSITION = "T101"
+BATCH = 512
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    fmt: str | None = None
+    token_column: int = 0
+    tag_column: int = -1
+    encoding: str = "utf-8"
+
+
+def open_examples(path: str | Path, opts: ReadOptions = ReadOptions()) -> tuple[str, Callable[[], Iterator[Example]]]:
+    """(format name, a function that starts a fresh pass over the file)."""
+    mod = formats.get_format(opts.fmt) if opts.fmt else formats.detect_format(path, opts.encoding)
+
+    def again() -> Iterator[Example]:
+        return mod.read(path, token_column=opts.token_column, tag_column=opts.tag_column, encoding=opts.encoding)
+
+    return mod.NAME, again
+
+
+def resolve_input_scheme(examples: Iterable[Example], given: str | None, file: str | None = None) -> tuple[Scheme, Detection | None]:
+    """The scheme of word tags: the one given, or the one detected over the whole input."""
+    if given:
+        return get_scheme(given), None
+    det = detect_scheme(ex.word_tags or [] for ex in examples)
+    if det.status == "detected" and det.scheme:
+        return get_scheme(det.scheme), det
+    counts = ", ".join(f"{k}: {v}" for k, v in sorted(det.candidates.items(), key=lambda kv: kv[1]))
+    if det.status == "ambiguous":
+        raise UsageError(
+            f"the tag scheme is ambiguous: {det.note}",
+            file=file,
+            hint="pass --input-scheme (e.g. iob1 for the original CoNLL-2003 files, iob2 for re-tagged copies)",
+        )
+    where = ""
+    if det.first_violation:
+        k, v = det.first_violation
+        where = f"; first problem in sentence {k}, token {v.position}: {v.rule}"
+    raise UsageError(
+        f"no tag scheme reads this file without illegal transitions (illegal transitions per scheme: {counts}){where}",
+        file=file,
+        hint=f"pass --input-scheme ({det.note}) to read it anyway; every illegal transition is then reported",
+    )
+
+
+def word_tags_to_spans(ex: Example, scheme: Scheme, repair: str = "begin", file: str | None = None) -> list[Diagnostic]:
+    """Fill ``ex.spans`` from its word tags; every illegal transition becomes a diagnostic naming the repair."""
+    assert ex.words is not None and ex.word_offsets is not None and ex.word_tags is not None
+    chunks, violations = tags_to_spans(ex.word_tags, scheme, repair)
+    ex.spans = [Span(ex.word_offsets[a][0], ex.word_offsets[b - 1][1], t) for a, b, t in chunks]
+    diags = []
+    for v in violations:
+        line = ex.line + min(v.position, len(ex.words) - 1) if ex.line else None
+        diags.append(
+            Diagnostic(
+                ILLEGAL_TRANSITION,
+                Severity.WARNING,
+                f"illegal {scheme.name} transition {v.prev or 'START'} -> {v.tag or 'END'} at word {v.position}: {v.rule}",
+                Location(file, line, ex.id),
+                fix=f"read with repair={repair}",
+                policy=f"repair={repair}",
+            )
+        )
+    return diags
+
+
+def collect_types(examples: Iterable[Example]) -> list[str]:
+    types: set[str] = set()
+    for ex in examples:
+        if ex.word_tags is not None:
+            types.update(parse_tag(t)[1] for t in ex.word_tags if t != "O")
+        types.update(s.label for s in ex.spans)
+    return sorted(types)
+
+
+def label_map(scheme: Scheme, types: Iterable[str]) -> dict[str, Any]:
+    labels = scheme.labels_for(types)
+    return {
+        "scheme": scheme.name,
+        "labels": labels,
+        "label2id": {lab: i for i, lab in enumerate(labels)},
+        "id2label": {str(i): lab for i, lab in enumerate(labels)},
+    }
+
+
+def align_stream(
+    examples: Iterable[Example],
+    adapter: TokenizerAdapter,
+    cfg: AlignConfig,
+    label2id: dict[str, int],
+    *,
+    input_scheme: Scheme | None = None,
+    repair: str = "begin",
+    file: str | None = None,
+    report: Report | None = None,
+    batch_size: int = BATCH,
+) -> Iterator[Aligned]:
+    """Align examples batch by batch. Word-tag examples get their spans decoded first."""
+    report = report if report is not None else Report()
+    batch: list[Example] = []
+
+    def run(batch: list[Example]) -> Iterator[Aligned]:
+        words = [ex for ex in batch if ex.words is not None]
+        if words and len(words) != len(batch):
+            raise UsageError("a batch mixes word input and span input", file=file)
+        if words:
+            if input_scheme is None:
+                raise UsageError("word-tag input needs an input scheme", file=file)
+            for ex in batch:
+                if ex.word_tags is not None:
+                    report.extend(word_tags_to_spans(ex, input_scheme, repair, file))
+            encs = adapter.encode_words([ex.text for ex in batch], [ex.words for ex in batch], [ex.word_offsets for ex in batch])
+        else:
+            encs = adapter.encode_texts([ex.text for ex in batch])
+        for ex, enc in zip(batch, encs, strict=True):
+            res = align_example(ex, enc, cfg, label2id, adapter.prefix_ids, adapter.suffix_ids, file)
+            report.counts.merge(res.counts)
+            report.extend(res.diagnostics)
+            yield res
+
+    for ex in examples:
+        batch.append(ex)
+        if len(batch) >= batch_size:
+            yield from run(batch)
+            batch = []
+    if batch:
+        yield from run(batch)
+
+
+def raise_on_overlap_errors(report: Report) -> None:
+    errs = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    if not errs:
+        return
+    shown = "\n".join(f"  {d.location}: ({d.span.start},{d.span.end},{d.span.label}) {d.message}" for d in errs[:20] if d.span)
+    more = f"\n  ... and {len(errs) - 20} more" if len(errs) > 20 else ""
+    raise DataProblem(
+        f"{len(errs)} overlapping span(s); flat tags hold one label per token:\n{shown}{more}",
+        hint="choose --overlaps keep-longer or --overlaps keep-first (every dropped span is reported)",
+    )
+
+
+def rows_of(results: Iterable[Aligned]) -> Iterator[Row]:
+    for res in results:
+        yield from res.rows

@@ -1,0 +1,391 @@
+"""Tagging schemes as data, and the pure functions between spans and tags.
+
+Every scheme is described by two tables:
+
+* how the encoder writes a chunk (prefix for a single-token chunk, its first, middle and last token,
+  plus the IOB1/IOE1 markers that only appear between two adjacent chunks of the same type);
+* what each prefix may do (start or continue a chunk, end it or go on), which is the whole transition
+  table: validation, lenient decoding, repairs and the allowed-transitions matrix all read it.
+
+Chunks here are token ranges ``(start, end_exclusive, type)``. Untyped tags (``B``, ``I``) have type ``""``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+Chunk = tuple[int, int, str]
+OUTSIDE = "O"
+REPAIRS = ("begin", "join", "drop")
+
+
+class TagError(ValueError):
+    """A tag that no scheme can read (e.g. ``B-PER,B-LOC`` or ``PER``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixRule:
+    starts: bool  # may be the first token of a chunk
+    continues: bool  # may be a later token of a chunk
+    ends: bool  # may be the last token of a chunk
+    goes_on: bool  # may be followed by another token of the same chunk
+    after_same_only: bool = False  # IOB1 B: starts a chunk only right after a chunk of the same type
+    before_same_only: bool = False  # IOE1 E: ends a chunk only right before a chunk of the same type
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    name: str
+    single: str
+    begin: str
+    inside: str
+    end: str
+    rules: dict[str, PrefixRule]
+    begin_marker: str | None = None  # IOB1: first token of a chunk that follows a same-type chunk
+    end_marker: str | None = None  # IOE1: last token of a chunk followed by a same-type chunk
+    description: str = ""
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return tuple(self.rules)
+
+    def labels_for(self, types: Iterable[str]) -> list[str]:
+        """All tags of this scheme for the given types: O first, then per type in prefix order."""
+        out = [OUTSIDE]
+        for t in types:
+            out.extend(format_tag(p, t) for p in self.rules)
+        return out
+
+
+_ANY = PrefixRule(True, True, True, True)
+_B_SE = PrefixRule(starts=True, continues=False, ends=False, goes_on=True)  # B of IOBES/BILOU/BMES
+_I_SE = PrefixRule(starts=False, continues=True, ends=False, goes_on=True)
+_E_SE = PrefixRule(starts=False, continues=True, ends=True, goes_on=False)
+_S_SE = PrefixRule(starts=True, continues=False, ends=True, goes_on=False)
+
+SCHEMES: dict[str, Scheme] = {
+    s.name: s
+    for s in (
+        Scheme("IO", "I", "I", "I", "I", {"I": _ANY}, description="I- on every entity token"),
+        Scheme(
+            "IOB1",
+            "I",
+            "I",
+            "I",
+            "I",
+            {"I": _ANY, "B": PrefixRule(True, False, True, True, after_same_only=True)},
+            begin_marker="B",
+            description="I- everywhere; B- only on the first token of an entity that follows one of the same type",
+        ),
+        Scheme(
+            "IOB2",
+            "B",
+            "B",
+            "I",
+            "I",
+            {"B": PrefixRule(True, False, True, True), "I": PrefixRule(False, True, True, True)},
+            description="B- on the first token, I- on the rest (also called BIO)",
+        ),
+        Scheme(
+            "IOE1",
+            "I",
+            "I",
+            "I",
+            "I",
+            {"I": _ANY, "E": PrefixRule(True, True, True, False, before_same_only=True)},
+            end_marker="E",
+            description="I- everywhere; E- only on the last token of an entity followed by one of the same type",
+        ),
+        Scheme(
+            "IOE2",
+            "E",
+            "I",
+            "I",
+            "E",
+            {"I": PrefixRule(True, True, False, True), "E": PrefixRule(True, True, True, False)},
+            description="E- on the last token, I- on the rest",
+        ),
+        Scheme(
+            "IOBES",
+            "S",
+            "B",
+            "I",
+            "E",
+            {"B": _B_SE, "I": _I_SE, "E": _E_SE, "S": _S_SE},
+            description="B- first, I- middle, E- last, S- single (also called BIOES)",
+        ),
+        Scheme(
+            "BILOU",
+            "U",
+            "B",
+            "I",
+            "L",
+            {"B": _B_SE, "I": _I_SE, "L": _E_SE, "U": _S_SE},
+            description="B- first, I- middle, L- last, U- unit",
+        ),
+        Scheme(
+            "BMES",
+            "S",
+            "B",
+            "M",
+            "E",
+            {"B": _B_SE, "M": _I_SE, "E": _E_SE, "S": _S_SE},
+            description="B- first, M- middle, E- last, S- single (Chinese NER convention)",
+        ),
+    )
+}
+ALIASES = {"BIO": "IOB2", "BIOES": "IOBES", "IOBES": "IOBES", "BIOLU": "BILOU"}
+ALL_PREFIXES = frozenset(p for s in SCHEMES.values() for p in s.rules)
+# The order in which detection prefers one of several schemes that decode a file identically.
+PREFERENCE = ("IOB2", "IOBES", "BILOU", "BMES", "IOE2", "IOB1", "IOE1", "IO")
+
+
+def get_scheme(name: str) -> Scheme:
+    key = name.strip().upper().replace("-", "")
+    key = ALIASES.get(key, key)
+    if key not in SCHEMES:
+        choices = ", ".join(sorted({*SCHEMES, "BIO", "BIOES"}))
+        raise ValueError(f"unknown scheme {name!r}; choose one of {choices}")
+    return SCHEMES[key]
+
+
+def format_tag(prefix: str, type_: str) -> str:
+    return f"{prefix}-{type_}" if type_ else prefix
+
+
+@lru_cache(maxsize=65536)
+def parse_tag(tag: str) -> tuple[str, str]:
+    """``'B-ARGM-LOC'`` -> ``('B', 'ARGM-LOC')``; ``'O'`` -> ``('O', '')``; ``'B'`` -> ``('B', '')``.
+
+    Only the first character can be the prefix, so types with dashes, dots, underscores or the letters
+    B/I survive. Raises TagError for anything else.
+    """
+    if tag == OUTSIDE:
+        return (OUTSIDE, "")
+    if len(tag) == 1 and tag in ALL_PREFIXES:
+        return (tag, "")
+    if len(tag) >= 3 and tag[0] in ALL_PREFIXES and tag[1] in "-_" and "," not in tag and not any(c.isspace() for c in tag):
+        return (tag[0], tag[2:])
+    if "," in tag:
+        raise TagError(f"tag {tag!r} joins several tags with commas; one tag per token is needed")
+    raise TagError(f"tag {tag!r} is not O and has no scheme prefix (expected e.g. B-{tag} or I-{tag})")
+
+
+# ---------------------------------------------------------------------------------------------- encoding
+
+
+def spans_to_tags(n: int, chunks: Sequence[Chunk], scheme: Scheme) -> list[str]:
+    """Token chunks -> one tag per token. Chunks must be sorted and must not overlap."""
+    tags = [OUTSIDE] * n
+    for k, (s, e, t) in enumerate(chunks):
+        if e - s == 1:
+            tags[s] = format_tag(scheme.single, t)
+        else:
+            tags[s] = format_tag(scheme.begin, t)
+            if e - s > 2:
+                mid = format_tag(scheme.inside, t)
+                for i in range(s + 1, e - 1):
+                    tags[i] = mid
+            tags[e - 1] = format_tag(scheme.end, t)
+        if scheme.begin_marker and k and chunks[k - 1][1] == s and chunks[k - 1][2] == t:
+            tags[s] = format_tag(scheme.begin_marker, t)
+        if scheme.end_marker and k + 1 < len(chunks) and chunks[k + 1][0] == e and chunks[k + 1][2] == t:
+            tags[e - 1] = format_tag(scheme.end_marker, t)
+    return tags
+
+
+# ---------------------------------------------------------------------------------------------- decoding
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    position: int  # index of the offending tag; len(tags) means "at the end of the sequence"
+    prev: str | None  # None at the start of the sequence
+    tag: str | None  # None at the end of the sequence
+    rule: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"position": self.position, "prev": self.prev, "tag": self.tag, "rule": self.rule}
+
+
+def _rule(scheme: Scheme, prefix: str, tag: str) -> PrefixRule:
+    try:
+        return scheme.rules[prefix]
+    except KeyError:
+        raise TagError(
+            f"tag {tag!r} uses prefix {prefix}- which {scheme.name} does not have "
+            f"(its prefixes: {', '.join(scheme.prefixes)})"
+        ) from None
+
+
+def check_transition(scheme: Scheme, prev: str | None, tag: str | None) -> str | None:
+    """Why ``prev -> tag`` is illegal in ``scheme``, or None when it is legal. None stands for start/end."""
+    p1, t1 = parse_tag(prev) if prev is not None else (OUTSIDE, "")
+    p2, t2 = parse_tag(tag) if tag is not None else (OUTSIDE, "")
+    r1 = _rule(scheme, p1, prev or "") if p1 != OUTSIDE else None
+    r2 = _rule(scheme, p2, tag or "") if p2 != OUTSIDE else None
+    same = r1 is not None and r2 is not None and t1 == t2
+    if r2 is not None and same and r1.goes_on and r2.continues:
+        return None  # continuation of the running chunk
+    closed = r1 is None or (r1.ends and (not r1.before_same_only or same))
+    where = "the end of the sequence" if tag is None else tag
+    if not closed:
+        if r1.before_same_only:
+            return f"{prev} marks a chunk followed by another {t1} chunk, but {where} follows"
+        if r2 is not None and t1 != t2 and r1.goes_on:
+            return f"type switch inside an entity: {prev} must be continued by a {t1} tag, not {where}"
+        return f"{prev} cannot end an entity in {scheme.name}, but {where} follows"
+    if r2 is None:
+        return None
+    if not r2.starts:
+        after = "the start of the sequence" if prev is None else prev
+        return f"{tag} cannot start an entity in {scheme.name} (after {after})"
+    if r2.after_same_only and not same:
+        after = "the start of the sequence" if prev is None else prev
+        return f"{tag} in {scheme.name} only separates two adjacent {t2} entities, but it follows {after}"
+    return None
+
+
+def find_violations(tags: Sequence[str], scheme: Scheme) -> list[Violation]:
+    out: list[Violation] = []
+    prev: str | None = None
+    for i, tag in enumerate(tags):
+        if tag == OUTSIDE and (prev is None or prev == OUTSIDE):
+            prev = tag
+            continue
+        why = check_transition(scheme, prev, tag)
+        if why:
+            out.append(Violation(i, prev, tag, why))
+        prev = tag
+    why = check_transition(scheme, prev, None)
+    if why:
+        out.append(Violation(len(tags), prev, None, why))
+    return out
+
+
+def tags_to_spans(tags: Sequence[str], scheme: Scheme, repair: str = "begin") -> tuple[list[Chunk], list[Violation]]:
+    """Tags -> token chunks, plus every illegal transition found.
+
+    For legal sequences all repairs give the same chunks. For illegal ones:
+    ``begin``: a tag that cannot continue the running chunk starts a new one (conlleval's reading);
+    ``join``: a stray continuation joins the chunk right before it when the type is the same;
+    ``drop``: every chunk that touches an illegal transition becomes O.
+    """
+    if repair not in REPAIRS:
+        raise ValueError(f"unknown repair {repair!r}; choose one of {', '.join(REPAIRS)}")
+    violations = find_violations(tags, scheme)
+    chunks: list[Chunk] = []
+    cur_start = -1
+    cur_type = ""
+    prev_rule: PrefixRule | None = None
+    for i, tag in enumerate(tags):
+        p, t = parse_tag(tag)
+        if p == OUTSIDE:
+            if cur_start >= 0:
+                chunks.append((cur_start, i, cur_type))
+                cur_start = -1
+            prev_rule = None
+            continue
+        r = _rule(scheme, p, tag)
+        cont = cur_start >= 0 and t == cur_type and prev_rule is not None and prev_rule.goes_on and r.continues
+        if not cont and repair == "join" and cur_start >= 0 and t == cur_type and r.continues and not r.starts:
+            cont = True
+        if not cont:
+            if cur_start >= 0:
+                chunks.append((cur_start, i, cur_type))
+            cur_start, cur_type = i, t
+        prev_rule = r
+    if cur_start >= 0:
+        chunks.append((cur_start, len(tags), cur_type))
+    if repair == "drop" and violations:
+        bad = {v.position for v in violations}
+        # A violation at position i involves tokens i-1 and i: drop every chunk that contains either.
+        chunks = [c for c in chunks if not any(c[0] <= b < c[1] or c[0] <= b - 1 < c[1] for b in bad)]
+    return chunks, violations
+
+
+def convert_tags(
+    tags: Sequence[str], source: Scheme, target: Scheme, repair: str = "begin"
+) -> tuple[list[str], list[Violation], list[Chunk]]:
+    """Re-tag a sequence. Returns (new tags, violations in the source, chunks the target cannot keep apart)."""
+    chunks, violations = tags_to_spans(tags, source, repair)
+    out = spans_to_tags(len(tags), chunks, target)
+    return out, violations, unrepresentable(chunks, target, len(tags))
+
+
+def unrepresentable(chunks: Sequence[Chunk], scheme: Scheme, n: int | None = None) -> list[Chunk]:
+    """The chunks that do not survive encoding in ``scheme`` (adjacent same-type chunks under IO)."""
+    if scheme.begin_marker or scheme.end_marker or scheme.begin != scheme.inside or scheme.end != scheme.inside:
+        return []
+    lost: list[Chunk] = []
+    for a, b in zip(chunks, chunks[1:], strict=False):
+        if a[1] == b[0] and a[2] == b[2]:
+            if not lost or lost[-1] != a:
+                lost.append(a)
+            lost.append(b)
+    return lost
+
+
+# --------------------------------------------------------------------------------------------- detection
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    status: str  # "detected" | "ambiguous" | "invalid"
+    scheme: str | None
+    candidates: dict[str, int]  # scheme name -> number of illegal transitions over the whole input
+    first_violation: tuple[int, Violation] | None = None  # (sequence index, violation) for the best candidate
+    note: str = ""
+
+
+def detect_scheme(sequences: Iterable[Sequence[str]]) -> Detection:
+    """Which scheme reads every sequence without an illegal transition.
+
+    ``ambiguous`` when several schemes read the input legally but decode it differently (IOB1 vs IOB2 when
+    no B- follows an O and no I- starts an entity); ``invalid`` when none does.
+    """
+    seqs = [list(s) for s in sequences]
+    used = {parse_tag(t)[0] for s in seqs for t in s} - {OUTSIDE}
+    cands = [s for s in SCHEMES.values() if used <= set(s.rules)]
+    if not cands:
+        return Detection("invalid", None, {}, note=f"no scheme uses all of the prefixes {sorted(used)}")
+    counts: dict[str, int] = {}
+    firsts: dict[str, tuple[int, Violation]] = {}
+    decodings: dict[str, int] = {}
+    for sch in cands:
+        n = 0
+        fingerprint = 0
+        for k, s in enumerate(seqs):
+            chunks, vs = tags_to_spans(s, sch)
+            if vs and sch.name not in firsts:
+                firsts[sch.name] = (k, vs[0])
+            n += len(vs)
+            fingerprint = hash((fingerprint, tuple(chunks)))
+        counts[sch.name] = n
+        decodings[sch.name] = fingerprint
+    clean = [name for name in PREFERENCE if counts.get(name) == 0]
+    if clean:
+        if len({decodings[n] for n in clean}) == 1:
+            note = "" if len(clean) == 1 else f"{', '.join(clean)} all read the input the same way"
+            return Detection("detected", clean[0], counts, note=note)
+        return Detection(
+            "ambiguous",
+            None,
+            counts,
+            note=f"{' and '.join(clean)} are all legal here but decode different entities; choose one",
+        )
+    best = min(counts, key=lambda n: (counts[n], PREFERENCE.index(n)))
+    return Detection("invalid", None, counts, first_violation=firsts.get(best), note=f"closest: {best}")
+
+
+# ------------------------------------------------------------------------------------------ transitions
+
+
+def allowed_transitions(scheme: Scheme, labels: Sequence[str]) -> tuple[list[list[bool]], list[bool], list[bool]]:
+    """Matrix ``m[i][j]`` = labels[i] -> labels[j] is legal, plus start and end vectors (for CRF layers)."""
+    matrix = [[check_transition(scheme, a, b) is None for b in labels] for a in labels]
+    start = [check_transition(scheme, None, b) is None for b in labels]
+    end = [check_transition(scheme, a, None) is None for a in labels]
+    return matrix, start, end
