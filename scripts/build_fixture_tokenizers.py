@@ -426,7 +426,7 @@ def expect(condition: bool, message: str) -> None:
 
 
 def show(tokens: Iterable[str], offsets: Iterable[tuple[int, int]]) -> str:
-    return " ".join(f"{t!r}{tuple(o)}" for t, o in zip(tokens, offsets))
+    return " ".join(f"{t!r}{tuple(o)}" for t, o in zip(tokens, offsets, strict=False))
 
 
 def encode(tok: object, text: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -456,7 +456,7 @@ def check_wordpiece_bert(tok: object, results: dict[str, tuple]) -> str:
     all_tokens = [t for toks, _ in results.values() for t in toks]
     expect(any(t.startswith("##") for t in all_tokens), "no '##' continuation pieces")
     for text, (toks, offs) in results.items():
-        for t, o in zip(toks, offs):
+        for t, o in zip(toks, offs, strict=False):
             if t in ("[CLS]", "[SEP]"):
                 expect(o == (0, 0), f"{t} offsets {o} != (0, 0) in {text!r}")
     pieces = [t for t in all_tokens if t.startswith("##")]
@@ -513,7 +513,7 @@ def check_split_into_words(tok: object) -> str:
         expect(
             seen == list(range(len(words))), f"word_ids {word_ids} do not cover {words}"
         )
-        for w, (s, e) in zip(word_ids, enc["offset_mapping"]):
+        for w, (s, e) in zip(word_ids, enc["offset_mapping"], strict=False):
             if w is not None:
                 expect(
                     0 <= s <= e <= len(words[w]),
@@ -548,7 +548,7 @@ def check() -> int:
                 print(f"   {text!r}: {show(*results[text])}")
             print(f"   OK {checker(tok, results)}")
             print(f"   OK {check_split_into_words(tok)}")
-        except Exception as exc:  # noqa: BLE001 - report every family, then fail
+        except Exception as exc:
             failures += 1
             print(f"   FAIL {type(exc).__name__}: {exc}")
     print("all checks passed" if not failures else f"{failures} family check(s) failed")

@@ -178,10 +178,12 @@ def build_units(enc: Encoded, mode: str, given_words: bool) -> tuple[list[int], 
     prev_word: int | None = None
     for i in range(n):
         k = kinds[i]
-        if k == EMPTY:
-            continue
-        if k == ATTACHED:
+        if k == ATTACHED or (k == EMPTY and given_words and mode == "first" and _next_content_same_word(i, kinds, wids)):
+            # In first mode the label sits on the word's first piece as HF word_ids count it, even when that
+            # piece has no characters of its own (a 'Ġ' or '▁' before the word).
             pending.append(i)
+            continue
+        if k == EMPTY:
             continue
         s, e = starts[i], ends[i]
         u = len(u_start) - 1
@@ -189,7 +191,7 @@ def build_units(enc: Encoded, mode: str, given_words: bool) -> tuple[list[int], 
             if mode == "all":
                 same = s < u_end[u]
             else:
-                same = wids[i] == prev_word and (given_words or s <= u_end[u]) or s < u_end[u]
+                same = (wids[i] == prev_word and (given_words or s <= u_end[u])) or s < u_end[u]
         else:
             same = False
         if same:
@@ -205,6 +207,16 @@ def build_units(enc: Encoded, mode: str, given_words: bool) -> tuple[list[int], 
         unit_of[i] = u
         prev_word = wids[i]
     return unit_of, u_start, u_end, u_first
+
+
+def _next_content_same_word(i: int, kinds: list[int], wids: list[int | None]) -> bool:
+    w = wids[i]
+    for j in range(i + 1, len(kinds)):
+        if wids[j] != w:
+            return False
+        if kinds[j] == CONTENT:
+            return True
+    return False
 
 
 def _locate(u_start: list[int], u_end: list[int], s: int, e: int) -> tuple[int, int]:

@@ -178,7 +178,7 @@ def convert_file(
     if to_fmt is None:
         to_fmt = "jsonl" if Path(output_path).suffix.lower() in (".jsonl", ".ndjson", ".json") else "conll"
     out_mod = formats.get_format(to_fmt)
-    n, word_input, tagseqs, types = _first_pass(again, file)
+    _n, word_input, tagseqs, types = _first_pass(again, file)
     in_scheme, _ = resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
     target = get_scheme(scheme)
     labels = label_map(target, types)
@@ -259,7 +259,7 @@ def _load_rows(d: Path) -> Any:
 
     try:
         return datasets.load_from_disk(str(d))
-    except Exception as exc:  # noqa: BLE001 - datasets raises several types for a bad directory
+    except Exception as exc:
         raise InputError(f"cannot load the dataset: {exc}", file=str(d)) from None
 
 

@@ -239,6 +239,24 @@ def decode(dataset_dir: Path, out: Path, predictions: Path | None, text_from: Pa
     err.print(f"{n} examples -> {out}")
 
 
+def _register_plugins() -> None:
+    """Commands that live in their own modules (one per area), registered on the main group."""
+    import importlib
+
+    for mod in ("cli_tags", "cli_formats", "cli_ctc"):
+        try:
+            m = importlib.import_module(f"seqalign.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"seqalign.{mod}":
+                raise
+            continue
+        for cmd in getattr(m, "COMMANDS", []):
+            main.add_command(cmd)
+
+
+_register_plugins()
+
+
 def run() -> None:  # pragma: no cover - console entry point
     main()
 

@@ -12,6 +12,7 @@ Chunks here are token ranges ``(start, end_exclusive, type)``. Untyped tags (``B
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -320,7 +321,7 @@ def unrepresentable(chunks: Sequence[Chunk], scheme: Scheme, n: int | None = Non
     if scheme.begin_marker or scheme.end_marker or scheme.begin != scheme.inside or scheme.end != scheme.inside:
         return []
     lost: list[Chunk] = []
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         if a[1] == b[0] and a[2] == b[2]:
             if not lost or lost[-1] != a:
                 lost.append(a)

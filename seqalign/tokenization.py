@@ -104,7 +104,7 @@ class TokenizerAdapter:
         backend = self.tokenizer._tokenizer
         encs = backend.encode_batch([list(w) for w in words], is_pretokenized=True, add_special_tokens=False)
         out = []
-        for text, ws, wo, enc in zip(texts, words, word_offsets, encs, strict=True):
+        for text, _ws, wo, enc in zip(texts, words, word_offsets, encs, strict=True):
             wids = list(enc.word_ids)
             starts: list[int] = []
             ends: list[int] = []
@@ -215,7 +215,7 @@ def align_tokens_to_text(text: str, tokens: Sequence[str], to_string: Any) -> li
     def orig_pos(k: int) -> int:
         return idx[k] if k < len(idx) else len(text)
 
-    for i, tok in enumerate(tokens):
+    for i, _tok in enumerate(tokens):
         buf.append(i)
         surface = to_string([tokens[j] for j in buf])
         stripped = surface.strip()
@@ -283,7 +283,7 @@ def load_tokenizer(spec: str, *, words: bool = False) -> TokenizerAdapter:
             raise TokenizerLoadError(f"transformers has no tokenizer class {cls_name!r}")
         try:
             tok = cls()
-        except Exception as exc:  # noqa: BLE001 - any constructor failure is the user's spec
+        except Exception as exc:
             raise TokenizerLoadError(f"{cls_name}() needs files: {exc}. Pass a directory instead.") from None
     else:
         tok = _from_pretrained(transformers, spec, kwargs)
@@ -318,7 +318,7 @@ def _from_pretrained(transformers: Any, spec: str, kwargs: dict[str, Any]) -> An
         raise TokenizerLoadError(f"{spec}: not a directory; pass the directory that holds the tokenizer files")
     try:
         return transformers.AutoTokenizer.from_pretrained(spec, local_files_only=local or None, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - transformers raises many types here
+    except Exception as exc:
         if local:
             raise TokenizerLoadError(f"{spec}: could not load a tokenizer from this directory: {exc}") from None
         raise TokenizerLoadError(
