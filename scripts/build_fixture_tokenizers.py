@@ -62,9 +62,7 @@ SPM_MIN_CHAR_COUNT = 5
 # ever occurs inside quotes in the corpus, so there is no "▁Hello"/"▁H" piece
 # and a sentence-initial "Hello" becomes a lone "▁" plus "H..."/"Hello" with
 # overlapping offsets.
-SPM_TRAINING_SPLIT = pre_tokenizers.Split(
-    Regex(r"▁?(?:[^\W\d_]+|\d+|[^\w\s▁]+)|▁"), behavior="isolated"
-)
+SPM_TRAINING_SPLIT = pre_tokenizers.Split(Regex(r"▁?(?:[^\W\d_]+|\d+|[^\w\s▁]+)|▁"), behavior="isolated")
 
 # Marks word starts while learning the WordPiece vocab; never in the corpus.
 WORD_START = "\u2581"
@@ -103,9 +101,7 @@ def build_wordpiece_bert(lines: list[str]) -> tuple[Tokenizer, dict[str, object]
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     # strip_accents must be explicit: with None it follows `lowercase`, and we
     # want Müller/café to keep their accents (cased multilingual BERT style).
-    normalizer = normalizers.BertNormalizer(
-        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
-    )
+    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False)
     pre_tokenizer = pre_tokenizers.BertPreTokenizer()
 
     # WordPieceTrainer is not reproducible: it gives the "##x" alphabet ids in
@@ -141,9 +137,7 @@ def build_wordpiece_bert(lines: list[str]) -> tuple[Tokenizer, dict[str, object]
         if token:
             vocab.setdefault(token, len(vocab))
 
-    tok = Tokenizer(
-        models.WordPiece(vocab=vocab, unk_token="[UNK]", continuing_subword_prefix="##")
-    )
+    tok = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]", continuing_subword_prefix="##"))
     tok.add_special_tokens([special(t) for t in specials])
     tok.normalizer = normalizer
     tok.pre_tokenizer = pre_tokenizer
@@ -210,9 +204,7 @@ def build_bytelevel_bpe(lines: list[str]) -> tuple[Tokenizer, dict[str, object]]
     return tok, config
 
 
-def canonical_unigram_vocab(
-    trained: list[tuple[str, float]], specials: list[str]
-) -> list[tuple[str, float]]:
+def canonical_unigram_vocab(trained: list[tuple[str, float]], specials: list[str]) -> list[tuple[str, float]]:
     """Make UnigramTrainer output reproducible.
 
     The trainer walks hash maps, so (a) float sums differ in the last bits
@@ -241,9 +233,7 @@ def canonical_unigram_vocab(
 
 def build_metaspace_unigram(lines: list[str]) -> tuple[Tokenizer, dict[str, object]]:
     specials = ["<pad>", "</s>", "<unk>", "<s>"]
-    metaspace = pre_tokenizers.Metaspace(
-        replacement="▁", prepend_scheme="always", split=True
-    )
+    metaspace = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     # T5/XLNet collapse runs of spaces; kept because it makes normalized and
     # original offsets diverge, which the aligner must handle.
     normalizer = normalizers.Replace(Regex(" {2,}"), " ")
@@ -259,14 +249,10 @@ def build_metaspace_unigram(lines: list[str]) -> tuple[Tokenizer, dict[str, obje
         show_progress=False,
     )
     trainer_tok.train_from_iterator(lines, trainer)
-    trained = [
-        tuple(item) for item in json.loads(trainer_tok.to_str())["model"]["vocab"]
-    ]
+    trained = [tuple(item) for item in json.loads(trainer_tok.to_str())["model"]["vocab"]]
     vocab = canonical_unigram_vocab(trained, specials)
 
-    tok = Tokenizer(
-        models.Unigram(vocab, unk_id=specials.index("<unk>"), byte_fallback=False)
-    )
+    tok = Tokenizer(models.Unigram(vocab, unk_id=specials.index("<unk>"), byte_fallback=False))
     tok.add_special_tokens([special(t) for t in specials])
     tok.normalizer = normalizer
     tok.pre_tokenizer = metaspace
@@ -275,9 +261,7 @@ def build_metaspace_unigram(lines: list[str]) -> tuple[Tokenizer, dict[str, obje
         pair="$A </s> $B:1 </s>:1",
         special_tokens=[("</s>", tok.token_to_id("</s>"))],
     )
-    tok.decoder = decoders.Metaspace(
-        replacement="▁", prepend_scheme="always", split=True
-    )
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     config = {
         "eos_token": "</s>",
         "bos_token": "<s>",
@@ -290,19 +274,12 @@ def build_metaspace_unigram(lines: list[str]) -> tuple[Tokenizer, dict[str, obje
 def build_spm_bpe_bytefallback(lines: list[str]) -> tuple[Tokenizer, dict[str, object]]:
     specials = ["<unk>", "<s>", "</s>"]
     char_counts = Counter(ch for line in lines for ch in line)
-    training_lines = [
-        "".join(
-            ch for ch in line if ch.isascii() or char_counts[ch] >= SPM_MIN_CHAR_COUNT
-        )
-        for line in lines
-    ]
+    training_lines = ["".join(ch for ch in line if ch.isascii() or char_counts[ch] >= SPM_MIN_CHAR_COUNT) for line in lines]
 
     trainer_tok = Tokenizer(models.BPE(unk_token="<unk>"))
     trainer_tok.pre_tokenizer = pre_tokenizers.Sequence(
         [
-            pre_tokenizers.Metaspace(
-                replacement="▁", prepend_scheme="always", split=True
-            ),
+            pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True),
             SPM_TRAINING_SPLIT,
         ]
     )
@@ -324,10 +301,7 @@ def build_spm_bpe_bytefallback(lines: list[str]) -> tuple[Tokenizer, dict[str, o
     for token, _ in sorted(trained["vocab"].items(), key=lambda item: item[1]):
         if token not in vocab:
             vocab[token] = len(vocab)
-    merges = [
-        tuple(m) if isinstance(m, list) else tuple(m.split(" "))
-        for m in trained["merges"]
-    ]
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in trained["merges"]]
 
     tok = Tokenizer(
         models.BPE(
@@ -341,9 +315,7 @@ def build_spm_bpe_bytefallback(lines: list[str]) -> tuple[Tokenizer, dict[str, o
     tok.add_special_tokens([special(t) for t in specials])
     # split=False: the whole text is one pre-token (like sentencepiece), so
     # "▁" only gets prepended at the very start of the input.
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(
-        replacement="▁", prepend_scheme="first", split=False
-    )
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False)
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A",
         pair="<s> $A <s>:1 $B:1",
@@ -374,9 +346,7 @@ BUILDERS: dict[str, Callable[[list[str]], tuple[Tokenizer, dict[str, object]]]] 
 }
 
 
-def write_tokenizer(
-    name: str, tok: Tokenizer, extra_config: dict[str, object]
-) -> list[Path]:
+def write_tokenizer(name: str, tok: Tokenizer, extra_config: dict[str, object]) -> list[Path]:
     out = OUT_DIR / name
     out.mkdir(parents=True, exist_ok=True)
     tokenizer_json = out / "tokenizer.json"
@@ -408,9 +378,7 @@ def build() -> None:
         for path in write_tokenizer(name, tok, config):
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
             rel = path.relative_to(ROOT)
-            print(
-                f"{rel}  vocab={tok.get_vocab_size():4d}  {path.stat().st_size:7d} B  {digest}"
-            )
+            print(f"{rel}  vocab={tok.get_vocab_size():4d}  {path.stat().st_size:7d} B  {digest}")
 
 
 # --------------------------------------------------------------------------- check
@@ -435,9 +403,7 @@ def encode(tok: object, text: str) -> tuple[list[str], list[tuple[int, int]]]:
     return tokens, [tuple(o) for o in enc["offset_mapping"]]
 
 
-def shared_offset_runs(
-    text: str, tokens: list[str], offsets: list[tuple[int, int]]
-) -> list[tuple[str, list[str]]]:
+def shared_offset_runs(text: str, tokens: list[str], offsets: list[tuple[int, int]]) -> list[tuple[str, list[str]]]:
     """Return (char, pieces) for single non-ASCII chars encoded as >= 2 pieces."""
     runs: list[tuple[str, list[str]]] = []
     i = 0
@@ -475,11 +441,7 @@ def check_metaspace_unigram(tok: object, results: dict[str, tuple]) -> str:
     hits = []
     for text, (toks, offs) in results.items():
         for k in range(len(toks) - 1):
-            if (
-                toks[k] == "▁"
-                and offs[k][1] > offs[k + 1][0]
-                and offs[k + 1][1] > offs[k][0]
-            ):
+            if toks[k] == "▁" and offs[k][1] > offs[k + 1][0] and offs[k + 1][1] > offs[k][0]:
                 hits.append((text, toks[k + 1], offs[k], offs[k + 1]))
     expect(bool(hits), "no standalone '▁' overlapping the next piece")
     text, nxt, o1, o2 = hits[0]
@@ -489,9 +451,7 @@ def check_metaspace_unigram(tok: object, results: dict[str, tuple]) -> str:
 def check_spm_bpe_bytefallback(tok: object, results: dict[str, tuple]) -> str:
     text = "Müller in 東京 🙂"
     runs = shared_offset_runs(text, *results[text])
-    fallback = [
-        (c, p) for c, p in runs if len(p) >= 2 and all(x.startswith("<0x") for x in p)
-    ]
+    fallback = [(c, p) for c, p in runs if len(p) >= 2 and all(x.startswith("<0x") for x in p)]
     expect(bool(fallback), f"no <0xNN> byte-fallback run in {text!r}")
     return "byte-fallback: " + "; ".join(f"{c!r}->{p}" for c, p in fallback)
 
@@ -510,9 +470,7 @@ def check_split_into_words(tok: object) -> str:
         enc = tok(words, is_split_into_words=True, return_offsets_mapping=True)  # type: ignore[operator]
         word_ids = enc.word_ids()
         seen = sorted({w for w in word_ids if w is not None})
-        expect(
-            seen == list(range(len(words))), f"word_ids {word_ids} do not cover {words}"
-        )
+        expect(seen == list(range(len(words))), f"word_ids {word_ids} do not cover {words}")
         for w, (s, e) in zip(word_ids, enc["offset_mapping"], strict=False):
             if w is not None:
                 expect(

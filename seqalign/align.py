@@ -293,11 +293,17 @@ def align_example(
                     f.lose(CUTS_TOKEN, f"span lies inside token {token_txt}; contracting leaves nothing")
                     continue
                 new = Span(u_start[j0], u_end[j1], lab)
-                f.adjust(CONTRACTED, f"span cut token {token_txt}; contracted to ({new.start},{new.end}) {text[new.start:new.end]!r}", new)
+                f.adjust(
+                    CONTRACTED,
+                    f"span cut token {token_txt}; contracted to ({new.start},{new.end}) {text[new.start : new.end]!r}",
+                    new,
+                )
                 f.units = (j0, j1)
                 continue
             new = Span(u_start[i0], u_end[i1], lab)
-            f.adjust(EXPANDED, f"span cut token {token_txt}; expanded to ({new.start},{new.end}) {text[new.start:new.end]!r}", new)
+            f.adjust(
+                EXPANDED, f"span cut token {token_txt}; expanded to ({new.start},{new.end}) {text[new.start : new.end]!r}", new
+            )
             f.units = (i0, i1)
             continue
         f.units = (i0, i1)
@@ -354,7 +360,9 @@ def align_example(
     chunks = [(first_pos_of_unit[f.units[0]], last_pos_of_unit[f.units[1]] + 1, f.current.label) for f in live]
     for c in unrepresentable(chunks, cfg.scheme):
         f = live[chunks.index(c)]
-        f.adjust(MERGED, f"{cfg.scheme.name} cannot keep it apart from an adjacent {c[2]} entity; the labels merge them", f.current)
+        f.adjust(
+            MERGED, f"{cfg.scheme.name} cannot keep it apart from an adjacent {c[2]} entity; the labels merge them", f.current
+        )
     tags = spans_to_tags(len(label_pos), chunks, cfg.scheme)
 
     labels = [IGNORE] * n
@@ -368,7 +376,10 @@ def align_example(
     room = max(1, cfg.max_length - len(prefix_ids) - len(suffix_ids))
     bounds = _windows(n, room, cfg.overlap, unit_of, enc.word_ids if cfg.label_subwords == "first" else None)
     counts.windows = len(bounds)
-    piece_range = {id(f): (label_pos[first_pos_of_unit[f.units[0]]], _last_piece(f.units[1], unit_of, u_first, label_pos, last_pos_of_unit)) for f in live}
+    piece_range = {
+        id(f): (label_pos[first_pos_of_unit[f.units[0]]], _last_piece(f.units[1], unit_of, u_first, label_pos, last_pos_of_unit))
+        for f in live
+    }
     if len(bounds) > 1:
         for f in live:
             p0, p1 = piece_range[id(f)]
@@ -376,7 +387,9 @@ def align_example(
             cuts = sum(1 for (a, b), ok in zip(bounds, inside, strict=True) if not ok and a <= p1 and p0 < b)
             counts.window_cuts += cuts
             if not any(inside):
-                f.actions.append((TRUNCATED, f"no window of {cfg.max_length} tokens holds the whole entity; it is split across windows"))
+                f.actions.append(
+                    (TRUNCATED, f"no window of {cfg.max_length} tokens holds the whole entity; it is split across windows")
+                )
                 f.outcome = Outcome.TRUNCATED
 
     rows: list[Row] = []

@@ -93,7 +93,9 @@ def align_file(
     file = str(input_path)
     fmt, again = open_examples(input_path, read)
     n, word_input, tagseqs, types = _first_pass(again, file)
-    in_scheme, detection = resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
+    in_scheme, detection = (
+        resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
+    )
     target = get_scheme(scheme)
     labels = _load_labels(Path(labels_file), target, types) if labels_file else label_map(target, types)
     labels["label_subwords"] = label_subwords
@@ -102,7 +104,9 @@ def align_file(
     if max_len <= adapter.n_special:
         raise UsageError(f"--max-length {max_len} leaves no room next to the {adapter.n_special} special tokens")
     if overlap >= max_len - adapter.n_special:
-        raise UsageError(f"--overlap {overlap} must be smaller than the window ({max_len - adapter.n_special} tokens without specials)")
+        raise UsageError(
+            f"--overlap {overlap} must be smaller than the window ({max_len - adapter.n_special} tokens without specials)"
+        )
     cfg = AlignConfig(target, alignment, overlaps, label_subwords, max_len, overlap)
 
     report = Report()
@@ -112,7 +116,9 @@ def align_file(
         "format": fmt,
         "input_kind": "words" if word_input else "spans",
         "input_scheme": in_scheme.name if in_scheme else None,
-        "input_scheme_detected": None if detection is None else {"status": detection.status, "violations": detection.candidates, "note": detection.note},
+        "input_scheme_detected": None
+        if detection is None
+        else {"status": detection.status, "violations": detection.candidates, "note": detection.note},
         "scheme": target.name,
         "alignment": alignment,
         "overlaps": overlaps,
@@ -129,7 +135,9 @@ def align_file(
     bar = progress(n, "aligning") if progress else None
     if bar is not None:
         examples = _tick(examples, bar, n)
-    results = align_stream(examples, adapter, cfg, labels["label2id"], input_scheme=in_scheme, repair=repair, file=file, report=report)
+    results = align_stream(
+        examples, adapter, cfg, labels["label2id"], input_scheme=in_scheme, repair=repair, file=file, report=report
+    )
 
     def finished() -> Report:
         if bar is not None:
@@ -179,13 +187,21 @@ def convert_file(
         to_fmt = "jsonl" if Path(output_path).suffix.lower() in (".jsonl", ".ndjson", ".json") else "conll"
     out_mod = formats.get_format(to_fmt)
     _n, word_input, tagseqs, types = _first_pass(again, file)
-    in_scheme, _ = resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
+    in_scheme, _ = (
+        resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
+    )
     target = get_scheme(scheme)
     labels = label_map(target, types)
     id2label = {i: lab for lab, i in labels["label2id"].items()}
     cfg = AlignConfig(target, alignment, overlaps, "first", _HUGE, 0)
     report = Report()
-    report.meta = {"input": file, "format": fmt, "to": to_fmt, "scheme": target.name, "input_scheme": in_scheme.name if in_scheme else None}
+    report.meta = {
+        "input": file,
+        "format": fmt,
+        "to": to_fmt,
+        "scheme": target.name,
+        "input_scheme": in_scheme.name if in_scheme else None,
+    }
 
     def converted() -> Iterator[tuple[Example, Any]]:
         for ex in again():

@@ -31,9 +31,17 @@ def _column(value: int, name: str) -> int:
 
 def read_options(f: F) -> F:
     f = click.option("--encoding", default="utf-8", show_default=True, help="Input text encoding (e.g. latin-1).")(f)
-    f = click.option("--tag-column", type=int, default=-1, show_default=True, help="CoNLL: column of the tag, 1-based, -1 = last.")(f)
+    f = click.option(
+        "--tag-column", type=int, default=-1, show_default=True, help="CoNLL: column of the tag, 1-based, -1 = last."
+    )(f)
     f = click.option("--token-column", type=int, default=1, show_default=True, help="CoNLL: column of the token, 1-based.")(f)
-    f = click.option("--from", "fmt", type=click.Choice(["conll", "jsonl"]), default=None, help="Input format (default: detected from content, then extension).")(f)
+    f = click.option(
+        "--from",
+        "fmt",
+        type=click.Choice(["conll", "jsonl"]),
+        default=None,
+        help="Input format (default: detected from content, then extension).",
+    )(f)
     return f
 
 
@@ -69,17 +77,70 @@ def main() -> None:
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-t", "--tokenizer", required=True, help="Tokenizer directory, hub name (when online), or class:ByT5Tokenizer / class:CanineTokenizer.")
-@click.option("-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory (written atomically).")
-@click.option("--scheme", type=click.Choice(SCHEME_CHOICES, case_sensitive=False), default="bio", show_default=True, help="Output tagging scheme.")
-@click.option("--input-scheme", type=click.Choice(SCHEME_CHOICES, case_sensitive=False), default=None, help="Scheme of word tags in the input (default: detected over the whole file).")
-@click.option("--alignment", type=click.Choice(["strict", "contract", "expand"]), default="strict", show_default=True, help="Spans that cut a token: strict = lost (tokens ignored), contract/expand = adjusted to whole tokens.")
-@click.option("--overlaps", type=click.Choice(["error", "keep-longer", "keep-first"]), default="error", show_default=True, help="Overlapping spans: fail, or keep one and report the other.")
-@click.option("--label-subwords", type=click.Choice(["first", "all"]), default="first", show_default=True, help="Label the first piece of each word (others -100) or every piece.")
-@click.option("--max-length", type=click.IntRange(min=4), default=None, help="Tokens per row incl. special tokens (default: the tokenizer's limit, capped at 512). Longer inputs become windows.")
+@click.option(
+    "-t",
+    "--tokenizer",
+    required=True,
+    help="Tokenizer directory, hub name (when online), or class:ByT5Tokenizer / class:CanineTokenizer.",
+)
+@click.option(
+    "-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory (written atomically)."
+)
+@click.option(
+    "--scheme",
+    type=click.Choice(SCHEME_CHOICES, case_sensitive=False),
+    default="bio",
+    show_default=True,
+    help="Output tagging scheme.",
+)
+@click.option(
+    "--input-scheme",
+    type=click.Choice(SCHEME_CHOICES, case_sensitive=False),
+    default=None,
+    help="Scheme of word tags in the input (default: detected over the whole file).",
+)
+@click.option(
+    "--alignment",
+    type=click.Choice(["strict", "contract", "expand"]),
+    default="strict",
+    show_default=True,
+    help="Spans that cut a token: strict = lost (tokens ignored), contract/expand = adjusted to whole tokens.",
+)
+@click.option(
+    "--overlaps",
+    type=click.Choice(["error", "keep-longer", "keep-first"]),
+    default="error",
+    show_default=True,
+    help="Overlapping spans: fail, or keep one and report the other.",
+)
+@click.option(
+    "--label-subwords",
+    type=click.Choice(["first", "all"]),
+    default="first",
+    show_default=True,
+    help="Label the first piece of each word (others -100) or every piece.",
+)
+@click.option(
+    "--max-length",
+    type=click.IntRange(min=4),
+    default=None,
+    help="Tokens per row incl. special tokens (default: the tokenizer's limit, capped at 512). Longer inputs become windows.",
+)
 @click.option("--overlap", type=click.IntRange(min=0), default=0, show_default=True, help="Tokens shared by consecutive windows.")
-@click.option("--repair", type=click.Choice(["begin", "join", "drop"]), default="begin", show_default=True, help="How illegal transitions in input word tags are read (each one is reported).")
-@click.option("--labels", "labels_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None, help="Reuse the label ids of an earlier labels.json (keeps train/dev/test consistent).")
+@click.option(
+    "--repair",
+    type=click.Choice(["begin", "join", "drop"]),
+    default="begin",
+    show_default=True,
+    help="How illegal transitions in input word tags are read (each one is reported).",
+)
+@click.option(
+    "--labels",
+    "labels_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Reuse the label ids of an earlier labels.json (keeps train/dev/test consistent).",
+)
 @click.option("--save-format", type=click.Choice(["arrow", "parquet", "jsonl"]), default="arrow", show_default=True)
 @click.option("--strict-exit", is_flag=True, help="Exit 1 when any span is lost.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report counts as JSON instead of a table.")
@@ -167,10 +228,33 @@ def _finish(report: Any, out: Path, as_json: bool, quiet: bool, strict_exit: boo
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("output_path", metavar="OUTPUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--scheme", type=click.Choice(SCHEME_CHOICES, case_sensitive=False), default="bio", show_default=True, help="Output tagging scheme (CoNLL output).")
-@click.option("--input-scheme", type=click.Choice(SCHEME_CHOICES, case_sensitive=False), default=None, help="Scheme of the input tags (default: detected).")
-@click.option("--to", "to_fmt", type=click.Choice(["conll", "jsonl"]), default=None, help="Output format (default: from OUTPUT's extension).")
-@click.option("--alignment", type=click.Choice(["strict", "contract", "expand"]), default="strict", show_default=True, help="Spans that cut a word (JSONL -> CoNLL).")
+@click.option(
+    "--scheme",
+    type=click.Choice(SCHEME_CHOICES, case_sensitive=False),
+    default="bio",
+    show_default=True,
+    help="Output tagging scheme (CoNLL output).",
+)
+@click.option(
+    "--input-scheme",
+    type=click.Choice(SCHEME_CHOICES, case_sensitive=False),
+    default=None,
+    help="Scheme of the input tags (default: detected).",
+)
+@click.option(
+    "--to",
+    "to_fmt",
+    type=click.Choice(["conll", "jsonl"]),
+    default=None,
+    help="Output format (default: from OUTPUT's extension).",
+)
+@click.option(
+    "--alignment",
+    type=click.Choice(["strict", "contract", "expand"]),
+    default="strict",
+    show_default=True,
+    help="Spans that cut a word (JSONL -> CoNLL).",
+)
 @click.option("--overlaps", type=click.Choice(["error", "keep-longer", "keep-first"]), default="error", show_default=True)
 @click.option("--repair", type=click.Choice(["begin", "join", "drop"]), default="begin", show_default=True)
 @click.option("--strict-exit", is_flag=True, help="Exit 1 when any span is lost.")
@@ -223,9 +307,21 @@ def convert(
 
 @main.command()
 @click.argument("dataset_dir", metavar="DATASET", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL of spans per example.")
-@click.option("--predictions", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None, help="Label ids per token (.npy, or .jsonl with one list per row); default: the dataset's own labels.")
-@click.option("--text-from", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None, help="The input file that was aligned, to add each example's text.")
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL of spans per example."
+)
+@click.option(
+    "--predictions",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Label ids per token (.npy, or .jsonl with one list per row); default: the dataset's own labels.",
+)
+@click.option(
+    "--text-from",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The input file that was aligned, to add each example's text.",
+)
 def decode(dataset_dir: Path, out: Path, predictions: Path | None, text_from: Path | None) -> None:
     """Turn token labels of an exported dataset back into char spans (JSONL).
 
@@ -259,4 +355,3 @@ _register_plugins()
 
 def run() -> None:  # pragma: no cover - console entry point
     main()
-

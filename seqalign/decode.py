@@ -57,7 +57,11 @@ def decode_labels(
     repair: str = "begin",
 ) -> tuple[list[Span], list[Violation]]:
     """Labels (with -100) of one row -> char spans in the row's text coordinates."""
-    pos = _positions_first(labels, offsets, word_ids) if mode == "first" and word_ids is not None else _positions_all(labels, offsets)
+    pos = (
+        _positions_first(labels, offsets, word_ids)
+        if mode == "first" and word_ids is not None
+        else _positions_all(labels, offsets)
+    )
     tags = [id2label[p[0]] for p in pos]
     chunks, violations = tags_to_spans(tags, scheme, repair)
     spans = []

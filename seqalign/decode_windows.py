@@ -12,7 +12,9 @@ from .model import IGNORE, Span
 from .schemes import get_scheme
 
 
-def merge_windows(rows: list[dict[str, Any]], labels: list[list[int]], n_prefix: int, n_suffix: int) -> tuple[list[int], list[list[int]], list[int | None]]:
+def merge_windows(
+    rows: list[dict[str, Any]], labels: list[list[int]], n_prefix: int, n_suffix: int
+) -> tuple[list[int], list[list[int]], list[int | None]]:
     """One label per piece of the example: from the window where the piece sits farthest from an edge."""
     best: dict[int, tuple[int, int, list[int], int | None]] = {}  # piece -> (margin, label, offsets, word id)
     for row, labs in zip(rows, labels, strict=True):

@@ -40,7 +40,9 @@ def open_examples(path: str | Path, opts: ReadOptions = ReadOptions()) -> tuple[
     return mod.NAME, again
 
 
-def resolve_input_scheme(examples: Iterable[Example], given: str | None, file: str | None = None) -> tuple[Scheme, Detection | None]:
+def resolve_input_scheme(
+    examples: Iterable[Example], given: str | None, file: str | None = None
+) -> tuple[Scheme, Detection | None]:
     """The scheme of word tags: the one given, or the one detected over the whole input."""
     if given:
         return get_scheme(given), None

@@ -216,8 +216,7 @@ def _rule(scheme: Scheme, prefix: str, tag: str) -> PrefixRule:
         return scheme.rules[prefix]
     except KeyError:
         raise TagError(
-            f"tag {tag!r} uses prefix {prefix}- which {scheme.name} does not have "
-            f"(its prefixes: {', '.join(scheme.prefixes)})"
+            f"tag {tag!r} uses prefix {prefix}- which {scheme.name} does not have (its prefixes: {', '.join(scheme.prefixes)})"
         ) from None
 
 

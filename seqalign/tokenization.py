@@ -97,7 +97,9 @@ class TokenizerAdapter:
             out.append(Encoded(ids, starts, ends, kinds, list(enc.word_ids)))
         return out
 
-    def encode_words(self, texts: Sequence[str], words: Sequence[Sequence[str]], word_offsets: Sequence[Sequence[tuple[int, int]]]) -> list[Encoded]:
+    def encode_words(
+        self, texts: Sequence[str], words: Sequence[Sequence[str]], word_offsets: Sequence[Sequence[tuple[int, int]]]
+    ) -> list[Encoded]:
         """Pre-tokenized input: the HF ``is_split_into_words`` encoding, mapped back to text coordinates."""
         if not self.has_offsets:
             return [self._fallback_words(t, w, o) for t, w, o in zip(texts, words, word_offsets, strict=True)]
@@ -305,9 +307,7 @@ def load_tokenizer(spec: str, *, words: bool = False) -> TokenizerAdapter:
     adapter = TokenizerAdapter(tok, spec, notes=notes, load_kwargs=kwargs)
     _learn_specials(adapter)
     if not adapter.has_offsets:
-        adapter.notes.append(
-            f"{type(tok).__name__} gives no offsets: offsets come from the text-alignment fallback"
-        )
+        adapter.notes.append(f"{type(tok).__name__} gives no offsets: offsets come from the text-alignment fallback")
     return adapter
 
 

@@ -18,7 +18,9 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SEQALIGN_SHARED", ROOT.parent / "shared")).resolve()
 FIXTURES = ROOT / "fixtures"
-FIXTURE_TOKENIZERS = sorted(p.name for p in (FIXTURES / "tokenizers").iterdir() if p.is_dir()) if (FIXTURES / "tokenizers").exists() else []
+FIXTURE_TOKENIZERS = (
+    sorted(p.name for p in (FIXTURES / "tokenizers").iterdir() if p.is_dir()) if (FIXTURES / "tokenizers").exists() else []
+)
 ZOO_NAMES = [
     "albert-base-v2",
     "bert-base-cased",

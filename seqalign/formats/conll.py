@@ -16,7 +16,24 @@ from ..schemes import TagError, parse_tag
 from .textio import read_lines
 
 NAME = "conll"
-EXTENSIONS = (".conll", ".conllx", ".bio", ".iob", ".iob1", ".iob2", ".bmes", ".bioes", ".iobes", ".tsv", ".txt", ".train", ".testa", ".testb", ".dev", ".test")
+EXTENSIONS = (
+    ".conll",
+    ".conllx",
+    ".bio",
+    ".iob",
+    ".iob1",
+    ".iob2",
+    ".bmes",
+    ".bioes",
+    ".iobes",
+    ".tsv",
+    ".txt",
+    ".train",
+    ".testa",
+    ".testb",
+    ".dev",
+    ".test",
+)
 
 
 def _split(line: str) -> list[str]:
