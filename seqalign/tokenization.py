@@ -88,14 +88,10 @@ class TokenizerAdapter:
             return [self._fallback_text(t) for t in texts]
         backend = self.tokenizer._tokenizer
         encs = backend.encode_batch(list(texts), add_special_tokens=False)
-        out = []
-        for text, enc in zip(texts, encs, strict=True):
-            starts = [s for s, _ in enc.offsets]
-            ends = [e for _, e in enc.offsets]
-            ids = list(enc.ids)
-            starts, ends, kinds = normalize_offsets(text, ids, starts, ends, self.marker_ids)
-            out.append(Encoded(ids, starts, ends, kinds, list(enc.word_ids)))
-        return out
+        return [
+            trusted_encoding(text, enc.ids, enc.offsets, enc.word_ids, self.marker_ids)
+            for text, enc in zip(texts, encs, strict=True)
+        ]
 
     def encode_words(
         self, texts: Sequence[str], words: Sequence[Sequence[str]], word_offsets: Sequence[Sequence[tuple[int, int]]]
@@ -105,20 +101,10 @@ class TokenizerAdapter:
             return [self._fallback_words(t, w, o) for t, w, o in zip(texts, words, word_offsets, strict=True)]
         backend = self.tokenizer._tokenizer
         encs = backend.encode_batch([list(w) for w in words], is_pretokenized=True, add_special_tokens=False)
-        out = []
-        for text, _ws, wo, enc in zip(texts, words, word_offsets, encs, strict=True):
-            wids = list(enc.word_ids)
-            starts: list[int] = []
-            ends: list[int] = []
-            for (s, e), w in zip(enc.offsets, wids, strict=True):
-                base, stop = wo[w]
-                # Offsets restart per word here; clamp because prefix-space handling can push them past it.
-                starts.append(min(base + s, stop))
-                ends.append(min(base + e, stop))
-            ids = list(enc.ids)
-            starts, ends, kinds = normalize_offsets(text, ids, starts, ends, self.marker_ids)
-            out.append(Encoded(ids, starts, ends, kinds, wids))
-        return out
+        return [
+            trusted_encoding(text, enc.ids, enc.offsets, enc.word_ids, self.marker_ids, word_offsets=wo)
+            for text, wo, enc in zip(texts, word_offsets, encs, strict=True)
+        ]
 
     def _fallback_ids(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -140,6 +126,34 @@ class TokenizerAdapter:
             enc.kinds.extend(one.kinds)
             enc.word_ids.extend([w] * len(one.ids))
         return enc
+
+
+def trusted_encoding(
+    text: str,
+    ids: Sequence[int],
+    offsets: Sequence[Sequence[int]],
+    word_ids: Sequence[int | None],
+    marker_ids: frozenset[int] = frozenset(),
+    *,
+    word_offsets: Sequence[tuple[int, int]] | None = None,
+) -> Encoded:
+    """Raw tokenizer output (no special tokens) -> Encoded with trusted offsets.
+
+    ``word_offsets`` marks pre-tokenized input: offsets then restart at 0 in every word and are moved to
+    the word's place in the text (clamped, since prefix-space handling can push them past the word).
+    """
+    if word_offsets is None:
+        starts = [o[0] for o in offsets]
+        ends = [o[1] for o in offsets]
+    else:
+        starts, ends = [], []
+        for (s, e), w in zip(offsets, word_ids, strict=True):
+            base, stop = word_offsets[w]
+            starts.append(min(base + s, stop))
+            ends.append(min(base + e, stop))
+    ids = list(ids)
+    starts, ends, kinds = normalize_offsets(text, ids, starts, ends, marker_ids)
+    return Encoded(ids, starts, ends, kinds, list(word_ids))
 
 
 def normalize_offsets(
