@@ -110,7 +110,7 @@ def test_case_04_offsets_restart_per_word() -> None:
     c = load_case("04")
     inp, exp = c["input"], c["expected"]
     for mode, key in (("all", "tags_all_subwords"), ("first", "labels_first_subword_only")):
-        tags, res, row, lm = run_case(
+        tags, _res, row, lm = run_case(
             "", [], inp["encoding"], "iob2", mode, words=inp["words"], word_tags=inp["word_tags"], input_scheme="iob2"
         )
         assert tags == exp[key]
@@ -184,3 +184,5 @@ def test_case_34_word_labels_expanded(k: int) -> None:
         tags, res, row, lm = run_case("", [], ex["encoding"], scheme, "all", words=ex["words"], word_tags=ex[key])
         assert tags == want[scheme]
         assert res.counts.exact == res.counts.spans_in
+        # Decoding the expanded labels gives back whole words, never one entity per piece.
+        assert len(decoded(row, lm, scheme, "all")) == res.counts.spans_in
