@@ -358,11 +358,8 @@ def align_example(
 
     live = sorted((f for f in fates if f.current is not None and f.units is not None), key=lambda f: f.units)
     chunks = [(first_pos_of_unit[f.units[0]], last_pos_of_unit[f.units[1]] + 1, f.current.label) for f in live]
-    for c in unrepresentable(chunks, cfg.scheme):
-        f = live[chunks.index(c)]
-        f.adjust(
-            MERGED, f"{cfg.scheme.name} cannot keep it apart from an adjacent {c[2]} entity; the labels merge them", f.current
-        )
+    if unrepresentable(chunks, cfg.scheme):
+        _merge_adjacent(live, chunks, cfg.scheme.name)
     tags = spans_to_tags(len(label_pos), chunks, cfg.scheme)
 
     labels = [IGNORE] * n
@@ -446,7 +443,26 @@ def align_example(
                 policy=_policy_for(code, cfg),
             )
         )
-    return Aligned(rows, diags, counts, sorted(kept))
+    return Aligned(rows, diags, counts, sorted(set(kept)))
+
+
+def _merge_adjacent(live: list[_Fate], chunks: list[tuple[int, int, str]], scheme: str) -> None:
+    """Under IO, adjacent same-type entities read back as one: say so, and record the span they become."""
+    k = 0
+    while k < len(chunks):
+        j = k
+        while j + 1 < len(chunks) and chunks[j][1] == chunks[j + 1][0] and chunks[j][2] == chunks[j + 1][2]:
+            j += 1
+        if j > k:
+            first, last = live[k].current, live[j].current
+            merged = Span(first.start, last.end, first.label)
+            for f in live[k : j + 1]:
+                f.adjust(
+                    MERGED,
+                    f"{scheme} cannot keep adjacent {merged.label} entities apart; the labels give ({merged.start},{merged.end})",
+                    merged,
+                )
+        k = j + 1
 
 
 def _policy_for(code: str, cfg: AlignConfig) -> str | None:
