@@ -7,17 +7,20 @@ windows cover every token.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from conftest import FIXTURE_TOKENIZERS, load_fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seqalign.align import AlignConfig, align_example
+from seqalign.align import AlignConfig, Aligned, align_example
 from seqalign.decode import decode_labels
 from seqalign.decode_windows import merge_windows
 from seqalign.model import IGNORE, Example, Outcome, Span
 from seqalign.pipeline import label_map
-from seqalign.schemes import SCHEMES, get_scheme
+from seqalign.schemes import SCHEMES, Scheme, get_scheme
+from seqalign.tokenization import Encoded
 
 WORDS = [
     "Maria", "Keller", "Müller", "東京", "北京", "🙂", "13.0", "well-known", "New", "York", "café", "São",
@@ -66,17 +69,19 @@ def texts_with_char_spans(draw: st.DrawFn) -> tuple[str, list[Span]]:
     return text, spans
 
 
-def _align(name: str, text: str, spans: list[Span], scheme: str, mode: str, **kw: object):  # noqa: ANN202
+def _align(
+    name: str, text: str, spans: list[Span], scheme: str, mode: str, **kw: Any
+) -> tuple[Aligned, Encoded, dict[int, str], Scheme]:
     adapter = load_fixture(name)
     enc = adapter.encode_texts([text])[0]
     sch = get_scheme(scheme)
     lm = label_map(sch, LABELS)
-    cfg = AlignConfig(sch, label_subwords=mode, **kw)  # type: ignore[arg-type]
+    cfg = AlignConfig(sch, label_subwords=mode, **kw)
     res = align_example(Example("x", text, spans), enc, cfg, lm["label2id"], adapter.prefix_ids, adapter.suffix_ids)
     return res, enc, {v: k for k, v in lm["label2id"].items()}, sch
 
 
-def _decode_rows(res, id2, sch, mode: str, n_pre: int, n_suf: int) -> list[Span]:  # noqa: ANN001
+def _decode_rows(res: Aligned, id2: dict[int, str], sch: Scheme, mode: str, n_pre: int, n_suf: int) -> list[Span]:
     rows = [r.as_dict() for r in res.rows]
     labs, offs, wids = merge_windows(rows, [r["labels"] for r in rows], n_pre, n_suf)
     spans, violations = decode_labels(labs, offs, id2, sch, wids if mode == "first" else None, mode)
