@@ -6,9 +6,9 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import InputError
-from . import conll, jsonl
+from . import atis, conll, jsonl
 
-REGISTRY: dict[str, ModuleType] = {m.NAME: m for m in (jsonl, conll)}
+REGISTRY: dict[str, ModuleType] = {m.NAME: m for m in (jsonl, conll, atis)}
 
 
 def get_format(name: str) -> ModuleType:
@@ -23,6 +23,10 @@ def detect_format(path: str | Path, encoding: str = "utf-8") -> ModuleType:
     p = Path(path)
     if not p.exists():
         raise InputError("no such file", file=str(p))
+    # Formats made of several files (ATIS seq.in + seq.out) recognise a path, not a head of content.
+    for mod in REGISTRY.values():
+        if hasattr(mod, "sniff_path") and mod.sniff_path(p):
+            return mod
     if p.is_dir():
         raise InputError("is a directory, expected a file", file=str(p))
     with open(p, "rb") as fh:
