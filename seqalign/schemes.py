@@ -200,15 +200,25 @@ def spans_to_tags(n: int, chunks: Sequence[Chunk], scheme: Scheme) -> list[str]:
 # ---------------------------------------------------------------------------------------------- decoding
 
 
+# The rules a transition can break. Stable ids: reports, tests and users select by them.
+RULES: dict[str, str] = {
+    "no-start": "a continuation tag (I-/M-/E-/L- as the scheme defines) cannot open an entity",
+    "type-switch": "a tag continues an entity of another type (type change inside an entity)",
+    "unclosed": "an entity is left open: its last tag cannot end an entity in this scheme",
+    "bad-marker": "IOB1 B- only follows a same-type entity; IOE1 E- only precedes one",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     position: int  # index of the offending tag; len(tags) means "at the end of the sequence"
     prev: str | None  # None at the start of the sequence
     tag: str | None  # None at the end of the sequence
-    rule: str
+    rule: str  # human message naming the rule
+    kind: str = ""  # key of RULES
 
     def to_dict(self) -> dict[str, object]:
-        return {"position": self.position, "prev": self.prev, "tag": self.tag, "rule": self.rule}
+        return {"position": self.position, "prev": self.prev, "tag": self.tag, "kind": self.kind, "rule": self.rule}
 
 
 def _rule(scheme: Scheme, prefix: str, tag: str) -> PrefixRule:
@@ -220,8 +230,20 @@ def _rule(scheme: Scheme, prefix: str, tag: str) -> PrefixRule:
         ) from None
 
 
-def check_transition(scheme: Scheme, prev: str | None, tag: str | None) -> str | None:
-    """Why ``prev -> tag`` is illegal in ``scheme``, or None when it is legal. None stands for start/end."""
+def _enders(scheme: Scheme, type_: str) -> str:
+    return " or ".join(format_tag(p, type_) for p, r in scheme.rules.items() if r.ends and r.continues and not r.before_same_only)
+
+
+def _starters(scheme: Scheme, type_: str) -> str:
+    return " or ".join(format_tag(p, type_) for p, r in scheme.rules.items() if r.starts and not r.after_same_only)
+
+
+def transition_problem(scheme: Scheme, prev: str | None, tag: str | None, opened_at: int | None = None) -> tuple[str, str] | None:
+    """``(rule id, message)`` when ``prev -> tag`` is illegal in ``scheme``, else None. None = start/end.
+
+    One transition can break two rules at once (an unclosed entity followed by a stray continuation);
+    the one named is the one a reader sees first: the open entity, unless the new tag tries to continue it.
+    """
     p1, t1 = parse_tag(prev) if prev is not None else (OUTSIDE, "")
     p2, t2 = parse_tag(tag) if tag is not None else (OUTSIDE, "")
     r1 = _rule(scheme, p1, prev or "") if p1 != OUTSIDE else None
@@ -231,51 +253,82 @@ def check_transition(scheme: Scheme, prev: str | None, tag: str | None) -> str |
         return None  # continuation of the running chunk
     closed = r1 is None or (r1.ends and (not r1.before_same_only or same))
     where = "the end of the sequence" if tag is None else tag
+    after = "the start of the sequence" if prev is None else prev
+    opened = f" opened at {opened_at}" if opened_at is not None else ""
+    name = scheme.name
+    if r1 is not None and r2 is not None and t1 != t2 and r1.goes_on and r2.continues and not (closed and r2.starts):
+        return (
+            "type-switch",
+            f"type change inside an entity: {tag} after {prev}; the {t1} entity{opened} goes on only with a {t1} tag, "
+            f"and {tag} cannot open a new one in {name}",
+        )
     if not closed:
+        assert r1 is not None
         if r1.before_same_only:
-            return f"{prev} marks a chunk followed by another {t1} chunk, but {where} follows"
-        if r2 is not None and t1 != t2 and r1.goes_on:
-            return f"type switch inside an entity: {prev} must be continued by a {t1} tag, not {where}"
-        return f"{prev} cannot end an entity in {scheme.name}, but {where} follows"
+            return (
+                "bad-marker",
+                f"{prev} in {name} only ends a {t1} entity that is directly followed by another {t1} entity, but {where} follows",
+            )
+        return "unclosed", f"the {t1} entity{opened} is not closed by {_enders(scheme, t1)}: {prev} is followed by {where}"
     if r2 is None:
         return None
     if not r2.starts:
-        after = "the start of the sequence" if prev is None else prev
-        return f"{tag} cannot start an entity in {scheme.name} (after {after})"
+        return (
+            "no-start",
+            f"{tag} cannot start an entity in {name} (after {after}); an entity starts with {_starters(scheme, t2)}",
+        )
     if r2.after_same_only and not same:
-        after = "the start of the sequence" if prev is None else prev
-        return f"{tag} in {scheme.name} only separates two adjacent {t2} entities, but it follows {after}"
+        return (
+            "bad-marker",
+            f"{tag} in {name} only separates two adjacent {t2} entities, but it follows {after}; use I-{t2} here",
+        )
     return None
+
+
+def check_transition(scheme: Scheme, prev: str | None, tag: str | None) -> str | None:
+    """Why ``prev -> tag`` is illegal in ``scheme``, or None when it is legal. None stands for start/end."""
+    found = transition_problem(scheme, prev, tag)
+    return found[1] if found else None
 
 
 def find_violations(tags: Sequence[str], scheme: Scheme) -> list[Violation]:
     out: list[Violation] = []
     prev: str | None = None
+    opened: int | None = None  # where the running entity started, for messages
     for i, tag in enumerate(tags):
         if tag == OUTSIDE and (prev is None or prev == OUTSIDE):
             prev = tag
             continue
-        why = check_transition(scheme, prev, tag)
-        if why:
-            out.append(Violation(i, prev, tag, why))
+        found = transition_problem(scheme, prev, tag, opened)
+        if found:
+            out.append(Violation(i, prev, tag, found[1], found[0]))
+        p, t = parse_tag(tag)
+        if p == OUTSIDE:
+            opened = None
+        elif not (
+            prev is not None
+            and opened is not None
+            and found is None
+            and parse_tag(prev)[1] == t
+            and _continues(scheme, prev, tag)
+        ):
+            opened = i
         prev = tag
-    why = check_transition(scheme, prev, None)
-    if why:
-        out.append(Violation(len(tags), prev, None, why))
+    found = transition_problem(scheme, prev, None, opened)
+    if found:
+        out.append(Violation(len(tags), prev, None, found[1], found[0]))
     return out
 
 
-def tags_to_spans(tags: Sequence[str], scheme: Scheme, repair: str = "begin") -> tuple[list[Chunk], list[Violation]]:
-    """Tags -> token chunks, plus every illegal transition found.
+def _continues(scheme: Scheme, prev: str, tag: str) -> bool:
+    p1, t1 = parse_tag(prev)
+    p2, t2 = parse_tag(tag)
+    if p1 == OUTSIDE or p2 == OUTSIDE or t1 != t2:
+        return False
+    return scheme.rules[p1].goes_on and scheme.rules[p2].continues
 
-    For legal sequences all repairs give the same chunks. For illegal ones:
-    ``begin``: a tag that cannot continue the running chunk starts a new one (conlleval's reading);
-    ``join``: a stray continuation joins the chunk right before it when the type is the same;
-    ``drop``: every chunk that touches an illegal transition becomes O.
-    """
-    if repair not in REPAIRS:
-        raise ValueError(f"unknown repair {repair!r}; choose one of {', '.join(REPAIRS)}")
-    violations = find_violations(tags, scheme)
+
+def _lenient_chunks(tags: Sequence[str], scheme: Scheme, join: bool) -> list[Chunk]:
     chunks: list[Chunk] = []
     cur_start = -1
     cur_type = ""
@@ -290,7 +343,7 @@ def tags_to_spans(tags: Sequence[str], scheme: Scheme, repair: str = "begin") ->
             continue
         r = _rule(scheme, p, tag)
         cont = cur_start >= 0 and t == cur_type and prev_rule is not None and prev_rule.goes_on and r.continues
-        if not cont and repair == "join" and cur_start >= 0 and t == cur_type and r.continues and not r.starts:
+        if not cont and join and cur_start >= 0 and t == cur_type and r.continues and not r.starts:
             cont = True
         if not cont:
             if cur_start >= 0:
@@ -299,11 +352,84 @@ def tags_to_spans(tags: Sequence[str], scheme: Scheme, repair: str = "begin") ->
         prev_rule = r
     if cur_start >= 0:
         chunks.append((cur_start, len(tags), cur_type))
+    return chunks
+
+
+def well_formed(tags: Sequence[str], scheme: Scheme, chunks: Sequence[Chunk]) -> list[bool]:
+    """For each chunk of the lenient (``begin``) reading: is it a legal entity of ``scheme`` on its own terms?
+
+    Legal = its first tag may open an entity here and its last tag may close it here. Continuations inside a
+    lenient chunk are legal by construction, so this is the whole test (and what seqeval's strict mode keeps).
+    """
+    out = []
+    for k, (a, b, t) in enumerate(chunks):
+        r0 = _rule(scheme, parse_tag(tags[a])[0], tags[a])
+        r1 = _rule(scheme, parse_tag(tags[b - 1])[0], tags[b - 1])
+        prev_same = k > 0 and chunks[k - 1][1] == a and chunks[k - 1][2] == t
+        next_same = k + 1 < len(chunks) and chunks[k + 1][0] == b and chunks[k + 1][2] == t
+        ok_start = r0.starts and (not r0.after_same_only or prev_same)
+        ok_end = r1.ends and (not r1.before_same_only or next_same)
+        out.append(ok_start and ok_end)
+    return out
+
+
+def tags_to_spans(tags: Sequence[str], scheme: Scheme, repair: str = "begin") -> tuple[list[Chunk], list[Violation]]:
+    """Tags -> token chunks, plus every illegal transition found.
+
+    For legal sequences all repairs give the same chunks. For illegal ones:
+    ``begin``: a tag that cannot continue the running chunk starts a new one (conlleval's reading);
+    ``join``: a stray continuation joins the chunk right before it when the type is the same;
+    ``drop``: every malformed chunk (one that opens or closes illegally) becomes O; well-formed
+    neighbours stay (seqeval's strict reading).
+    """
+    if repair not in REPAIRS:
+        raise ValueError(f"unknown repair {repair!r}; choose one of {', '.join(REPAIRS)}")
+    violations = find_violations(tags, scheme)
+    chunks = _lenient_chunks(tags, scheme, join=repair == "join")
     if repair == "drop" and violations:
-        bad = {v.position for v in violations}
-        # A violation at position i involves tokens i-1 and i: drop every chunk that contains either.
-        chunks = [c for c in chunks if not any(c[0] <= b < c[1] or c[0] <= b - 1 < c[1] for b in bad)]
+        chunks = [c for c, ok in zip(chunks, well_formed(tags, scheme, chunks), strict=True) if ok]
     return chunks, violations
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """What a repair policy did around one illegal transition: tags ``start..end`` went from ``before`` to ``after``."""
+
+    violation: Violation
+    policy: str
+    start: int
+    end: int
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **self.violation.to_dict(),
+            "policy": self.policy,
+            "changed": {"start": self.start, "end": self.end, "before": list(self.before), "after": list(self.after)},
+        }
+
+
+def repair_tags(tags: Sequence[str], scheme: Scheme, repair: str) -> tuple[list[str], list[Violation], list[Repair]]:
+    """Tags rewritten so that they are legal in ``scheme``, read by the named repair; one Repair per violation.
+
+    The output is the repaired reading encoded again in the same scheme, so it is legal by construction.
+    """
+    chunks, violations = tags_to_spans(tags, scheme, repair)
+    new = spans_to_tags(len(tags), chunks, scheme)
+    if not violations:
+        return list(tags), violations, []
+    lenient = _lenient_chunks(tags, scheme, join=False)
+    repairs = []
+    for v in violations:
+        # The tokens a violation touches: the lenient chunks holding tokens position-1 and position, plus
+        # whatever the repaired reading covers there.
+        lo, hi = max(0, v.position - 1), min(len(tags), v.position + 1)
+        for a, b, _ in [*lenient, *chunks]:
+            if a < hi and lo < b:
+                lo, hi = min(lo, a), max(hi, b)
+        repairs.append(Repair(v, repair, lo, hi, tuple(tags[lo:hi]), tuple(new[lo:hi])))
+    return new, violations, repairs
 
 
 def convert_tags(

@@ -67,8 +67,11 @@ def read(
     token_column: int = 0,
     tag_column: int = -1,
     encoding: str = "utf-8",
+    tag_check: bool = True,
     **_: object,
 ) -> Iterator[Example]:
+    """``tag_check=False`` passes unreadable tag cells (e.g. comma-joined multi-tags) through for the caller to
+    report per line (``seqalign check-tags``); everything else still raises InputError."""
     file = str(path)
     words: list[str] = []
     tags: list[str] = []
@@ -115,10 +118,11 @@ def read(
         if width is None:
             width = len(cols)
         tag = cols[tag_column]
-        try:
-            parse_tag(tag)
-        except TagError as exc:
-            raise InputError(str(exc), file=file, line=n, hint="fix the tag, or pick the tag column with --tag-column") from None
+        if tag_check:
+            try:
+                parse_tag(tag)
+            except TagError as exc:
+                raise InputError(str(exc), file=file, line=n, hint="fix the tag, or pick the tag column with --tag-column") from None
         if not words:
             first_line = n
         words.append(cols[token_column])

@@ -1,0 +1,151 @@
+"""CLI verbs about tag sequences: ``transitions``, ``check-tags``, ``decode``, ``evaluate`` (thin over the API)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .cli import SCHEME_CHOICES, _column, err
+from .errors import UsageError
+
+REPAIR_CHOICES = ["none", "begin", "join", "drop"]
+
+
+def _print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+@click.command()
+@click.option("--scheme", required=True, type=click.Choice(SCHEME_CHOICES, case_sensitive=False), help="Tagging scheme.")
+@click.option(
+    "--labels",
+    "labels_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="labels.json of an exported dataset: the matrix follows its label order.",
+)
+@click.option("--types", default=None, help="Comma-separated entity types, when there is no labels.json (e.g. PER,LOC).")
+def transitions(scheme: str, labels_file: Path | None, types: str | None) -> None:
+    """Allowed-transitions matrix for a CRF layer, as JSON on stdout.
+
+    \b
+    matrix[i][j] is true when labels[i] -> labels[j] is legal; start[j] / end[i] say whether a sequence
+    may start with labels[j] / end with labels[i].
+      seqalign transitions --scheme bilou --labels out/labels.json
+      seqalign transitions --scheme bio --types PER,LOC,ORG,MISC
+    """
+    from .api_tags import transition_table
+
+    if (labels_file is None) == (types is None):
+        raise UsageError("pass exactly one of --labels FILE or --types T1,T2,...")
+    _print_json(transition_table(scheme, labels_file=labels_file, types=types.split(",") if types else None))
+
+
+@click.command("check-tags")
+@click.argument("input_path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--input-scheme",
+    type=click.Choice(SCHEME_CHOICES, case_sensitive=False),
+    default=None,
+    help="Default: detected over the whole file.",
+)
+@click.option(
+    "--repair",
+    type=click.Choice(REPAIR_CHOICES),
+    default="none",
+    show_default=True,
+    help="none: report only (exit 1 when anything is illegal); begin: a stray continuation starts a new entity; "
+    "join: it continues the entity before it when the type matches; drop: malformed entities become O.",
+)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the repaired file here.")
+@click.option(
+    "--from",
+    "layout",
+    type=click.Choice(["conll", "tags"]),
+    default=None,
+    help="conll columns, or one line of tags per sequence (ATIS seq.out). Default: detected.",
+)
+@click.option("--tag-column", type=int, default=-1, show_default=True, help="CoNLL: column of the tag, 1-based, -1 = last.")
+@click.option("--token-column", type=int, default=1, show_default=True, help="CoNLL: column of the token, 1-based.")
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable result on stdout.")
+@click.option("--max-shown", type=int, default=200, show_default=True, help="Issues printed in text mode (all go to --json).")
+def check_tags(
+    input_path: Path,
+    input_scheme: str | None,
+    repair: str,
+    out: Path | None,
+    layout: str | None,
+    tag_column: int,
+    token_column: int,
+    encoding: str,
+    as_json: bool,
+    max_shown: int,
+) -> None:
+    """List every illegal tag transition (and unreadable tag cell), naming the rule it breaks.
+
+    \b
+    Exit 0 when the file is legal (or was repaired), 1 when it has illegal transitions and --repair none,
+    2 on unreadable input or an ambiguous scheme.
+      seqalign check-tags esp.train
+      seqalign check-tags train.char.bmes --input-scheme bmes --repair drop --out fixed.bmes
+    """
+    from .api_tags import check_tags_file
+
+    if out is not None and repair == "none":
+        raise UsageError("--out writes the repaired file: choose --repair begin|join|drop")
+    res = check_tags_file(
+        input_path,
+        input_scheme=input_scheme,
+        repair=repair,
+        out=out,
+        layout=layout,
+        token_column=_column(token_column, "token-column"),
+        tag_column=_column(tag_column, "tag-column"),
+        encoding=encoding,
+    )
+    if as_json:
+        _print_json(res.to_dict() | ({"out": str(out)} if out else {}))
+    else:
+        _print_check(res, str(input_path), max_shown, out)
+    if res.scheme is None:
+        sys.exit(2)
+    if repair == "none" and res.issues:
+        sys.exit(1)
+
+
+def _print_check(res: Any, file: str, max_shown: int, out: Path | None) -> None:
+    det = res.detection
+    if res.scheme_source == "ambiguous" and det is not None:
+        err.print(f"{file}: scheme ambiguous: {det.note}; pass --input-scheme", soft_wrap=True)
+        return
+    how = {"given": "given", "detected": "detected", "closest": "invalid under every scheme; closest"}[res.scheme_source]
+    err.print(f"{file}: scheme {res.scheme} ({how})", soft_wrap=True)
+    if det is not None and det.status == "invalid":
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(det.candidates.items(), key=lambda kv: kv[1]))
+        err.print(f"  illegal transitions per scheme: {counts}", soft_wrap=True)
+    for issue in res.issues[:max_shown]:
+        where = f"{file}:{issue.line}" if issue.line else file
+        what = f"{issue.prev or 'START'} -> {issue.tag or 'END'}" if issue.code == "T101" else repr(issue.tag)
+        line = f"{where}: example {issue.example_id}, position {issue.position}: {what} [{issue.kind}] {issue.rule}"
+        click.echo(line)
+        if issue.policy and issue.changed:
+            ch = issue.changed
+            click.echo(f"    repair={issue.policy}: {' '.join(ch['before'])}  ->  {' '.join(ch['after'])}")
+    if len(res.issues) > max_shown:
+        click.echo(f"... and {len(res.issues) - max_shown} more (use --json for all)")
+    d = res.to_dict()
+    kinds = ", ".join(f"{k} {v}" for k, v in d["by_kind"].items()) or "none"
+    err.print(
+        f"{d['sequences']} sequences, {d['tokens']} tags: {d['illegal_transitions']} illegal transitions, "
+        f"{d['bad_cells']} unreadable cells (by kind: {kinds}); repair: {res.policy}"
+        + (f"; repaired file: {out}" if out else ""),
+        soft_wrap=True,
+    )
+
+
+COMMANDS = [transitions, check_tags]
