@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
+
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
@@ -30,8 +32,8 @@ _MARKERS = ("▁", "Ġ", " ")
 _MAX_LENGTH_CAP = 512
 
 
-class TokenizerLoadError(Exception):
-    pass
+class TokenizerLoadError(UsageError):
+    """The tokenizer spec names nothing loadable (exit 2, with what to pass instead)."""
 
 
 @dataclass(slots=True)
@@ -328,6 +330,11 @@ def load_tokenizer(spec: str, *, words: bool = False) -> TokenizerAdapter:
 def _from_pretrained(transformers: Any, spec: str, kwargs: dict[str, Any]) -> Any:
     path = Path(spec)
     local = path.exists()
+    if not local and (spec.startswith((".", "/", "~")) or spec.count("/") > 1 or "\\" in spec):
+        raise TokenizerLoadError(
+            f"{spec}: no such directory",
+            hint="pass the directory that holds the tokenizer files (tokenizer.json, vocab.txt, *.model ...)",
+        )
     if local and not path.is_dir():
         raise TokenizerLoadError(f"{spec}: not a directory; pass the directory that holds the tokenizer files")
     try:
