@@ -166,7 +166,17 @@ def _words_of(ex: Example) -> Example:
     if ex.words is not None:
         return ex
     offs = split_words(ex.text)
-    return Example(ex.id, ex.text, ex.spans, ex.doc_id, [ex.text[s:e] for s, e in offs], offs, None, ex.line)
+    return Example(ex.id, ex.text, ex.spans, ex.doc_id, [ex.text[s:e] for s, e in offs], offs, None, ex.line, ex.meta)
+
+
+def open_any(path: str | Path, read: ReadOptions = ReadOptions(), **opts: Any) -> tuple[Any, Callable[[], Iterator[Example]]]:
+    """(format module, a function that starts a fresh pass), with format options (offset_unit, lenient, ...)."""
+    mod = formats.get_format(read.fmt) if read.fmt else formats.detect_format(path, read.encoding)
+
+    def again() -> Iterator[Example]:
+        return mod.read(path, token_column=read.token_column, tag_column=read.tag_column, encoding=read.encoding, **opts)
+
+    return mod, again
 
 
 def convert_file(
@@ -179,13 +189,29 @@ def convert_file(
     alignment: str = "strict",
     overlaps: str = "error",
     repair: str = "begin",
+    discontinuous: str = "split",
+    offset_unit: str = "codepoint",
+    out_offset_unit: str = "codepoint",
     read: ReadOptions = ReadOptions(),
 ) -> Report:
+    """Any reader -> any writer of the registry.
+
+    Span formats are written as read (overlaps, edge whitespace and all: the target can hold them). Into
+    word tags (CoNLL, CoNLL-U) the spans go through ``align`` (``alignment``/``overlaps`` decide, every loss is
+    reported). Discontinuous spans into a format without fragments follow ``discontinuous``
+    (split | hull | drop | error), each one reported (F202-F204).
+    """
+    from .convert_policies import HOLDS_FRAGMENTS, flatten_discontinuous, reader_notes
+
     file = str(input_path)
-    fmt, again = open_examples(input_path, read)
-    if to_fmt is None:
-        to_fmt = "jsonl" if Path(output_path).suffix.lower() in (".jsonl", ".ndjson", ".json") else "conll"
-    out_mod = formats.get_format(to_fmt)
+    out_mod = formats.get_format(to_fmt) if to_fmt else formats.detect_output_format(output_path)
+    extra_opts: dict[str, Any] = {"offset_unit": offset_unit}
+    if out_mod.NAME == "prodigy":
+        extra_opts["answers"] = "all"  # Prodigy -> Prodigy keeps ignored/rejected tasks (lossless)
+    in_mod, again = open_any(input_path, read, **extra_opts)
+    fmt = in_mod.NAME
+    to_fmt = out_mod.NAME
+    out_kind = formats.kind(out_mod)
     _n, word_input, tagseqs, types = _first_pass(again, file)
     in_scheme, _ = (
         resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
@@ -201,42 +227,64 @@ def convert_file(
         "to": to_fmt,
         "scheme": target.name,
         "input_scheme": in_scheme.name if in_scheme else None,
+        "discontinuous": discontinuous,
+        "offset_unit": offset_unit,
     }
 
-    def converted() -> Iterator[tuple[Example, Any]]:
+    def converted() -> Iterator[Any]:
         for ex in again():
+            report.extend(reader_notes(ex))
             if ex.word_tags is not None:
                 try:
                     report.extend(word_tags_to_spans(ex, in_scheme, repair, file))
                 except TagError as exc:
                     raise UsageError(str(exc), file=file, line=ex.line, hint="check --input-scheme") from None
-            wex = _words_of(ex) if to_fmt == "conll" else ex
+            if to_fmt not in HOLDS_FRAGMENTS:
+                report.extend(flatten_discontinuous(ex, discontinuous, file))
+            if out_kind != "tags":
+                # span targets hold what was read: nothing to align, nothing lost
+                report.counts.examples += 1
+                report.counts.spans_in += len(ex.spans)
+                report.counts.exact += len(ex.spans)
+                yield (ex, ex.spans) if out_kind == "spans" else ex
+                continue
+            wex = _words_of(ex)
             enc = word_pieces(wex.word_offsets) if wex.word_offsets is not None else word_pieces(split_words(ex.text))
             res = align_example(wex, enc, cfg, labels["label2id"], file=file)
             report.counts.merge(res.counts)
             report.extend(res.diagnostics)
-            if to_fmt == "conll":
-                tags = [id2label[lab] if lab != IGNORE else "O" for lab in res.rows[0].labels]
-                ignored = [i for i, lab in enumerate(res.rows[0].labels) if lab == IGNORE]
-                if ignored:
-                    # A word whose label is unknown (a lost span cut it) cannot be written as O in CoNLL.
-                    raise UsageError(
-                        f"example {ex.id}: words {ignored[:5]} have no trustworthy tag (a span cuts them) and CoNLL "
-                        "cannot hold an ignore label",
-                        file=file,
-                        line=ex.line,
-                        hint="use --alignment contract or expand, or write JSONL",
-                    )
-                yield wex, tags
-            else:
-                yield ex, res.kept
+            tags = [id2label[lab] if lab != IGNORE else "O" for lab in res.rows[0].labels]
+            ignored = [i for i, lab in enumerate(res.rows[0].labels) if lab == IGNORE]
+            if ignored:
+                # A word whose label is unknown (a lost span cut it) cannot be written as O in CoNLL.
+                raise UsageError(
+                    f"example {ex.id}: words {ignored[:5]} have no trustworthy tag (a span cuts them) and {to_fmt} "
+                    "cannot hold an ignore label",
+                    file=file,
+                    line=ex.line,
+                    hint="use --alignment contract or expand, or write JSONL",
+                )
+            yield wex, tags
+        if fmt == "prodigy":
+            from .formats.prodigy import trailing_skips
 
-    if overlaps == "error":
-        items = list(converted())
+            skipped = trailing_skips(file)
+            if skipped:
+                report.notes.append(
+                    "Prodigy tasks skipped at the end: " + ", ".join(f"{v} answered {k}" for k, v in skipped.items())
+                )
+
+    items = list(converted())
+    if overlaps == "error" and out_kind == "tags":
         raise_on_overlap_errors(report)
+    if discontinuous == "error":
+        from .convert_policies import raise_on_discontinuous
+
+        raise_on_discontinuous(report)
+    if out_kind == "examples" and out_offset_unit != "codepoint":
+        out_mod.write(output_path, items, offset_unit=out_offset_unit)
     else:
-        items = converted()  # type: ignore[assignment]
-    out_mod.write(output_path, items)
+        out_mod.write(output_path, items)
     return report
 
 

@@ -40,6 +40,9 @@ class Example:
     word_offsets: list[tuple[int, int]] | None = None
     word_tags: list[str] | None = None
     line: int | None = None  # first line (or record number) in the source file, for messages
+    # Format details a reader keeps so a writer can give them back (span ids, stored span texts, fragments of
+    # discontinuous spans, annotator, reader notes); see seqalign.formats.spaninfo for the keys.
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_words(

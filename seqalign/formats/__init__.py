@@ -1,4 +1,9 @@
-"""File formats behind one small registry: each module has NAME, EXTENSIONS, sniff(head), read(path) and write."""
+"""File formats behind one small registry: each module has NAME, EXTENSIONS, sniff(head), read(path) and write.
+
+Writers take one of three item shapes, named by the module's ``KIND``: ``"tags"`` (CoNLL, CoNLL-U: pairs of
+example and word tags), ``"spans"`` (JSONL: pairs of example and the spans to write), ``"examples"`` (every
+span format: the examples themselves, with their ``meta`` for a lossless way back).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,17 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import InputError
-from . import atis, conll, jsonl
+from . import atis, brat, conll, conllu, doccano, jsonl, label_studio, prodigy, pubtator, w2ner
 
-REGISTRY: dict[str, ModuleType] = {m.NAME: m for m in (jsonl, conll, atis)}
+# Sniffing order matters: the specific JSON dialects before plain JSONL, CoNLL-U before CoNLL columns.
+REGISTRY: dict[str, ModuleType] = {
+    m.NAME: m for m in (label_studio, w2ner, prodigy, doccano, jsonl, pubtator, brat, conllu, conll, atis)
+}
+_KINDS = {"conll": "tags", "conllu": "tags", "jsonl": "spans"}
+
+
+def kind(mod: ModuleType) -> str:
+    return _KINDS.get(mod.NAME, "examples")
 
 
 def get_format(name: str) -> ModuleType:
@@ -24,11 +37,21 @@ def detect_format(path: str | Path, encoding: str = "utf-8") -> ModuleType:
     if not p.exists():
         raise InputError("no such file", file=str(p))
     # Formats made of several files (ATIS seq.in + seq.out) recognise a path, not a head of content.
-    for mod in REGISTRY.values():
-        if hasattr(mod, "sniff_path") and mod.sniff_path(p):
-            return mod
+    if atis.sniff_path(p):
+        return atis
     if p.is_dir():
-        raise InputError("is a directory, expected a file", file=str(p))
+        if any(p.glob("*.ann")):
+            return brat
+        txt = next(iter(sorted(p.glob("*.txt"))), None)
+        if txt is not None:
+            raise InputError(
+                f"is a directory with {txt.name} but no {txt.stem}.ann: not a brat corpus",
+                file=str(p),
+                hint="brat needs a .ann beside each .txt (an empty .ann for a document without annotations)",
+            )
+        raise InputError("is a directory, expected a file (or a directory of brat .txt/.ann pairs)", file=str(p))
+    if p.suffix.lower() == ".ann" or (p.suffix.lower() == ".txt" and p.with_suffix(".ann").exists()):
+        return brat
     with open(p, "rb") as fh:
         head = fh.read(65536).decode(encoding, errors="replace").lstrip("\ufeff")
     if not head.strip():
@@ -44,3 +67,17 @@ def detect_format(path: str | Path, encoding: str = "utf-8") -> ModuleType:
         file=str(p),
         hint=f"pass --from with one of: {', '.join(REGISTRY)}",
     )
+
+
+def detect_output_format(path: str | Path) -> ModuleType:
+    """The writer for an output path, by extension (a path without one is a brat directory)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return jsonl
+    if suffix == "" and (not p.exists() or p.is_dir()):
+        return brat
+    for mod in REGISTRY.values():
+        if suffix in mod.EXTENSIONS:
+            return mod
+    return conll

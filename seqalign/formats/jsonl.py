@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import Example, Span
+from .spaninfo import RawSpan, check_unit, make_example, span_infos
 from .textio import read_lines
 
 NAME = "jsonl"
@@ -25,32 +26,33 @@ def sniff(head: str) -> bool:
     return first.lstrip().startswith("{") and '"text"' in first
 
 
-def _span(obj: Any, text: str, file: str, n: int, k: int) -> Span:
-    where = f"span {k}"
+def _raw(obj: Any, file: str, n: int, k: int) -> RawSpan:
     if isinstance(obj, dict):
-        start, end, label = obj.get("start"), obj.get("end"), obj.get("label")
-    elif isinstance(obj, list | tuple) and len(obj) >= 3:
-        start, end, label = obj[0], obj[1], obj[2]
-    else:
-        raise InputError(f"{where} is not an object with start/end/label: {str(obj)[:80]}", file=file, line=n)
-    for name, v in (("start", start), ("end", end)):
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise InputError(f"{where}: {name} must be an integer, got {v!r}", file=file, line=n)
-    if not isinstance(label, str) or not label:
-        raise InputError(f"{where}: label must be a non-empty string, got {label!r}", file=file, line=n)
-    if start < 0 or end < start or end > len(text):
-        raise InputError(
-            f"{where} ({start},{end},{label}) is out of range for a text of {len(text)} characters",
-            file=file,
-            line=n,
-            hint="offsets are Unicode code points, end-exclusive; UTF-16 offsets from browser tools run past the "
-            "end after astral characters (emoji)",
+        frags = obj.get("fragments")
+        stored = obj.get("stored_text", obj.get("text"))
+        return RawSpan(
+            obj.get("start"),
+            obj.get("end"),
+            obj.get("label"),
+            stored if isinstance(stored, str) else None,
+            None if obj.get("id") is None else str(obj.get("id")),
+            [tuple(f) for f in frags] if isinstance(frags, list) and frags else None,  # type: ignore[misc]
         )
-    return Span(start, end, label)
+    if isinstance(obj, list | tuple) and len(obj) >= 3:
+        return RawSpan(obj[0], obj[1], obj[2])
+    raise InputError(f"span {k} is not an object with start/end/label: {str(obj)[:80]}", file=file, line=n)
 
 
-def read(path: str | Path, *, encoding: str = "utf-8", **_: object) -> Iterator[Example]:
+def read(
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    offset_unit: str = "codepoint",
+    lenient: bool = False,
+    **_: object,
+) -> Iterator[Example]:
     file = str(path)
+    check_unit(offset_unit)
     k = 0
     for n, line in read_lines(path, encoding):
         if not line.strip():
@@ -69,11 +71,48 @@ def read(path: str | Path, *, encoding: str = "utf-8", **_: object) -> Iterator[
             raw = []
         if not isinstance(raw, list):
             raise InputError('"spans" must be a list', file=file, line=n)
-        spans = [_span(s, text, file, n, i) for i, s in enumerate(raw)]
+        raws = [_raw(s, file, n, i) for i, s in enumerate(raw)]
         ex_id = obj.get("id", k)
         doc = obj.get("doc_id", obj.get("document_id"))
-        yield Example(id=str(ex_id), text=text, spans=spans, doc_id=None if doc is None else str(doc), line=n)
+        ex = make_example(
+            str(ex_id),
+            text,
+            raws,
+            fmt=NAME,
+            doc_id=None if doc is None else str(doc),
+            line=n,
+            unit=offset_unit,
+            lenient=lenient,
+            file=file,
+            where=f"record {k}",
+        )
+        _restore(ex, obj, raw)
+        yield ex
         k += 1
+
+
+def _restore(ex: Example, obj: dict[str, Any], raw: list[Any]) -> None:
+    """Give back what another reader put in meta (words, annotator, format leftovers)."""
+    span_meta = [s.get("meta") if isinstance(s, dict) else None for s in raw]
+    if len(span_meta) == len(ex.spans):
+        for info, m in zip(ex.meta["span_info"], span_meta, strict=True):
+            if isinstance(m, dict):
+                info["extra"] = m
+    words = obj.get("words")
+    offs = obj.get("word_offsets")
+    if isinstance(words, list) and isinstance(offs, list) and len(words) == len(offs):
+        ex.words = [str(w) for w in words]
+        ex.word_offsets = [(int(a), int(b)) for a, b in offs]
+        tags = obj.get("word_tags")
+        if isinstance(tags, list) and len(tags) == len(words):
+            ex.word_tags = [str(t) for t in tags]
+    meta = obj.get("meta")
+    if isinstance(meta, dict):
+        for key in ("origin", "annotator", "source_format"):
+            if key in meta:
+                ex.meta[key] = meta[key]
+        if isinstance(meta.get("extra"), dict):
+            ex.meta["extra"] = meta["extra"]
 
 
 def example_to_dict(ex: Example, spans: Iterable[Span] | None = None) -> dict[str, Any]:
@@ -81,10 +120,32 @@ def example_to_dict(ex: Example, spans: Iterable[Span] | None = None) -> dict[st
     if ex.doc_id is not None:
         d["doc_id"] = ex.doc_id
     d["text"] = ex.text
-    d["spans"] = [
-        {"start": s.start, "end": s.end, "label": s.label, "text": ex.text[s.start : s.end]}
-        for s in (ex.spans if spans is None else spans)
-    ]
+    own = spans is None or spans is ex.spans
+    chosen = list(ex.spans if spans is None else spans)
+    infos = span_infos(ex) if own else [{} for _ in chosen]
+    out = []
+    for s, info in zip(chosen, infos, strict=True):
+        item: dict[str, Any] = {"start": s.start, "end": s.end, "label": s.label, "text": ex.text[s.start : s.end]}
+        if "id" in info:
+            item["id"] = info["id"]
+        if "fragments" in info:
+            item["fragments"] = info["fragments"]
+            item["text"] = " ".join(ex.text[a:b] for a, b in info["fragments"])
+        if isinstance(info.get("text"), str) and info["text"] != item["text"]:
+            item["stored_text"] = info["text"]  # what the source file said, kept for the way back and for validate
+        if info.get("extra"):
+            item["meta"] = info["extra"]
+        out.append(item)
+    d["spans"] = out
+    if own and ex.words is not None and ex.word_offsets is not None and ex.meta.get("source_format") not in (None, "conll"):
+        # word formats other than plain CoNLL keep their tokens, so the way back is exact
+        d["words"] = ex.words
+        d["word_offsets"] = [list(o) for o in ex.word_offsets]
+        if ex.word_tags is not None:
+            d["word_tags"] = ex.word_tags
+    meta = {k: ex.meta[k] for k in ("source_format", "origin", "annotator", "extra") if k in ex.meta}
+    if own and meta:
+        d["meta"] = meta
     return d
 
 
