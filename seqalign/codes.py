@@ -46,4 +46,55 @@ CATALOG: dict[str, tuple[str, str]] = {
         "The input tags break the scheme's rules; the named repair decided how to read them.",
     ),
     "W101": ("word without tokens", "The tokenizer gives no token for this word; it gets no label and never shifts the others."),
+    # CTC export (seqalign export-ctc / decode-ctc)
+    "C101": (
+        "span edge whitespace trimmed (adjusted)",
+        "Markers must sit against the entity's first and last characters; fix the annotation's selection.",
+    ),
+    "C102": (
+        "span edge inside a character cluster moved to the cluster's edge (adjusted)",
+        "A base letter and its combining accents are one target symbol after normalization; a marker cannot split them.",
+    ),
+    "C201": ("empty or whitespace-only span (lost)", "Nothing to mark; remove it from the annotations."),
+    "C202": (
+        "normalization removes every character of the span (lost)",
+        "Zero-width or control characters are not target symbols; the span has nothing left to mark.",
+    ),
+    "C203": ("duplicate span (lost)", "The same span and label appear twice; one pair of markers is written."),
+    "C204": (
+        "span crosses another (lost)",
+        "A shared end marker closes the innermost open entity, so spans may nest but not cross; the later one is dropped.",
+    ),
+    "C205": (
+        "example dropped: tokens without a trustworthy tag",
+        "A lost span left tokens with no label, and a CTC target cannot skip a position; use --alignment expand.",
+    ),
+    "C301": (
+        "text contains the word delimiter or a marker (error, or dropped with --collisions drop)",
+        "The transcript could not be parsed back unambiguously; choose other --markers or --word-delimiter.",
+    ),
+    "C302": (
+        "character not in the given vocabulary (written as <unk>)",
+        "The model cannot emit it; check the normalization (--case, --unicode) against the model's vocabulary.",
+    ),
+    "C303": ("zero-width/control characters removed by normalization", "They are not sounds; the count is for the record."),
+    "C401": (
+        "target needs more frames than the input has (infinite CTC loss)",
+        "L + repeats > frames: the loss is infinite (zero_infinity hides it). Drop it (--drop-infeasible), "
+        "use a coarser target, or a model with more frames per second.",
+    ),
+    "C402": ("no frame count for the example (not checked)", "Add the example's id to --input-lengths / --durations."),
+    "C403": ("frame counts for ids that match no example", "The frame file and the data disagree; check the ids."),
+    "C501": ("stray end marker (ignored)", "The prediction closes an entity that was never opened."),
+    "C502": ("unclosed start marker (entity dropped)", "The prediction opens an entity and never closes it."),
+    "C503": ("empty entity (dropped)", "The markers enclose no text."),
+    "C504": ("illegal tag transition in a predicted tag sequence (repaired)", "The named repair decided how to read it."),
+    "C505": (
+        "predicted tag count differs from the example's positions",
+        "CTC predictions need not match the word count; spans are given as positions only.",
+    ),
+    "C901": (
+        "round trip failed",
+        "The transcript or target does not parse back to the spans it was built from; a bug, please report it.",
+    ),
 }
