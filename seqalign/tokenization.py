@@ -120,11 +120,11 @@ class TokenizerAdapter:
 
     def _fallback_words(self, text: str, words: Sequence[str], offsets: Sequence[tuple[int, int]]) -> Encoded:
         enc = Encoded([], [], [], [], [])
-        for w, (base, _) in enumerate(zip(words, offsets, strict=True)):
-            one = self._fallback_text(words[w])
+        for w, (word, (base, _)) in enumerate(zip(words, offsets, strict=True)):
+            one = self._fallback_text(word)
             enc.ids.extend(one.ids)
-            enc.starts.extend(s + base[0] for s in one.starts)
-            enc.ends.extend(e + base[0] for e in one.ends)
+            enc.starts.extend(s + base for s in one.starts)
+            enc.ends.extend(e + base for e in one.ends)
             enc.kinds.extend(one.kinds)
             enc.word_ids.extend([w] * len(one.ids))
         return enc
