@@ -38,6 +38,7 @@ def test_lone_marker_attaches_to_next_piece() -> None:
 def test_offsets_clamped_to_text() -> None:
     starts, ends, kinds = normalize_offsets("ab", [1, 2], [-3, 1], [1, 9], frozenset())
     assert list(zip(starts, ends, strict=True)) == [(0, 1), (1, 2)]
+    assert kinds == [CONTENT, CONTENT]
 
 
 @pytest.mark.parametrize("cls", ["ByT5Tokenizer", "CanineTokenizer"])
