@@ -358,9 +358,7 @@ def _transcript_example(
     ok_units = uback.items == nz.units and uback.spans == sorted(unit_spans) and not uback.problems
     mapped = sorted(Span(nz.orig_start[s.start], nz.orig_end[s.end - 1], s.label) for s in uback.spans)
     ok_map = mapped == sorted(char_spans)
-    if ok_text and ok_units and ok_map:
-        st.ctc_counts["round_trip_exact"] += 1
-    else:
+    if not (ok_text and ok_units and ok_map):
         diags.append(
             _diag(
                 ROUND_TRIP,
@@ -389,6 +387,7 @@ def _transcript_example(
         "transcript": transcript,
         "target_text": ctc.units_to_text(marked_units, norm.delimiter),
         "target_spans": _spans_col(sorted(unit_spans)),
+        "_round_trip": ok_text and ok_units and ok_map,
     }
     return row, counts, diags
 
@@ -414,16 +413,27 @@ def _tags_example(
         return None, res.counts, [*res.diagnostics, d]
     pos = [i for i, lab in enumerate(labels) if lab != IGNORE]
     id2tok = {i: t for t, i in vocab.token2id.items()}
+    tags = [id2tok[labels[i]] for i in pos]
+    # The round trip: the tag sequence read back over the positions' offsets gives the spans kept.
+    chunks, _ = tags_to_spans(tags, cfg.scheme)
+    back = [
+        Span(min(enc.starts[pos[j]] for j in range(a, b)), max(enc.ends[pos[j]] for j in range(a, b)), t) for a, b, t in chunks
+    ]
+    ok = sorted(back) == sorted(res.kept)
     row = {
         "id": ex.id,
         "doc_id": ex.doc_id,
         "text": ex.text,
         "labels": [labels[i] for i in pos],
         "spans": _spans_col(res.kept),
-        "tags": [id2tok[labels[i]] for i in pos],
+        "tags": tags,
         "unit_offsets": [[enc.starts[i], enc.ends[i]] for i in pos],
+        "_round_trip": ok,
     }
-    return row, res.counts, res.diagnostics
+    diags = list(res.diagnostics)
+    if not ok:
+        diags.append(_diag(ROUND_TRIP, Severity.ERROR, "the tag target does not read back to the spans kept", file, ex))
+    return row, res.counts, diags
 
 
 # ---------------------------------------------------------------------------------------------- the job
@@ -646,6 +656,7 @@ def export_ctc(
                 frames = frames_for(k, ex)
                 k += 1
                 if row is None:
+                    counts.tokens = counts.windows = 0
                     if any(d.code == COLLISION for d in diags):
                         st.collisions.extend(d for d in diags if d.code == COLLISION)
                         st.ctc_counts["dropped_collision"] += 1
@@ -684,9 +695,11 @@ def export_ctc(
                     st.ctc_counts["infeasible"] += 1
                 elif frames is not None:
                     st.ctc_counts["feasible"] += 1
+                counts.tokens = len(labels)
+                counts.windows = 1
                 report.counts.merge(counts)
-                report.counts.tokens += len(labels)
                 st.ctc_counts["exported"] += 1
+                st.ctc_counts["round_trip_exact"] += bool(row.pop("_round_trip"))
                 st.min_frames.append(need)
                 yield row
 
