@@ -98,3 +98,104 @@ CATALOG: dict[str, tuple[str, str]] = {
         "The transcript or target does not parse back to the spans it was built from; a bug, please report it.",
     ),
 }
+
+# Validate (V) and format (F) codes. Second field: why it hurts training, then the fix.
+CATALOG.update(
+    {
+        "V101": (
+            "span offsets out of range (negative, reversed or past the end of the text)",
+            "The span cannot be placed; a converter clips or shifts it silently. Fix the offsets; if the text has emoji, "
+            "the tool probably counted UTF-16 units (--offset-unit utf16).",
+        ),
+        "V102": (
+            "stored span text differs from the text at its offsets",
+            "The label sits on other characters than the annotator saw: the model learns wrong entities. Re-export, or "
+            "find the offset shift (often one per emoji or CRLF before the span).",
+        ),
+        "V103": (
+            "stored span text differs only in edge whitespace",
+            "Harmless for the offsets, but tools that trust the text column get a different span. --fix sets the stored "
+            "text to the covered text.",
+        ),
+        "V104": (
+            "offsets are UTF-16 code units (browser tools), not code points",
+            "Every span after an emoji or other astral character is shifted by one per such character. Read with "
+            "--offset-unit utf16 (--fix converts them).",
+        ),
+        "V105": (
+            "offsets are grapheme clusters, not code points",
+            "Spans after emoji sequences or combining marks are shifted. Read with --offset-unit grapheme.",
+        ),
+        "V111": (
+            "same characters labelled with two different types",
+            "A flat tagger can only learn one; decide which is right, or keep both only in a nested-NER format.",
+        ),
+        "V120": (
+            "nested span (inside another span)",
+            "Flat BIO keeps one of the two (align: S204 under --overlaps); use a nested format or choose the policy.",
+        ),
+        "V121": (
+            "crossing spans (partial overlap)",
+            "Neither flat nor nested tagging can hold both; usually an annotation slip. Fix one boundary.",
+        ),
+        "V130": (
+            "discontinuous span (several fragments)",
+            "Flat tags cannot hold a gap; convert follows --discontinuous split|hull|drop|error and reports each span.",
+        ),
+        "V140": (
+            "label not in the label list",
+            "A typo or stale label becomes its own class with a handful of examples. Fix the label or extend --labels.",
+        ),
+        "V150": (
+            "span cuts a word",
+            "Under strict alignment the span is lost; contract/expand (shown in the message) decide which characters "
+            "count. Fix the span boundary in the annotation tool.",
+        ),
+        "V160": (
+            "token indices do not match the char offsets",
+            "Tools that read token_start/token_end (inclusive) get a different span than tools that read start/end. "
+            "Re-derive one from the other.",
+        ),
+        "V171": ("file starts with a UTF-8 BOM", "Some readers make it part of the first token or key. Save without BOM."),
+        "V172": (
+            "Windows line ends (CRLF)",
+            "A stray \\r ends up in the last token of a line, or offsets count two characters per line break. Convert to LF.",
+        ),
+        "V174": (
+            "invisible or non-breaking characters (NBSP, zero-width, soft hyphen)",
+            "Tokenizers split (or drop) them unlike a space; tokens look equal but differ. Normalize them before annotating.",
+        ),
+        "V175": (
+            "text not in Unicode NFC",
+            "Normalizing later shifts every offset after a combining sequence. Normalize before annotating.",
+        ),
+        "V180": ("document id appears twice", "The same document is counted twice (and may leak across splits). Deduplicate."),
+        "F101": (
+            "non-entity lines kept aside (relations, events, attributes, notes)",
+            "Not spans, so not training data for a tagger; kept and written back when the target is the same format.",
+        ),
+        "F102": ("relations kept aside", "A tagger does not learn relations; they are kept for the way back."),
+        "F103": (
+            "non-span results kept aside (Label Studio relations, choices)",
+            "Not spans; kept and written back to Label Studio.",
+        ),
+        "F104": (
+            "tasks skipped by their answer (ignore/reject)",
+            "Prodigy tasks answered ignore or reject are not annotations; training on them teaches 'no entity'.",
+        ),
+        "F105": (
+            "event trigger T lines kept aside",
+            "brat event triggers are T lines but not entities; reading them as entities adds classes like INCREASES.",
+        ),
+        "F201": ("span cuts a token of a token-index format", "Token-index formats cannot hold it; fix the span or use expand."),
+        "F202": (
+            "discontinuous span written as separate spans (discontinuous=split)",
+            "The target has no fragments; each fragment becomes an entity of its own.",
+        ),
+        "F203": (
+            "discontinuous span widened over its gap (discontinuous=hull)",
+            "The words in the gap are labelled too.",
+        ),
+        "F204": ("discontinuous span dropped (discontinuous=drop)", "The entity is not in the output."),
+    }
+)

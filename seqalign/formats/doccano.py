@@ -23,7 +23,6 @@ from .writing import atomic_text
 NAME = "doccano"
 EXTENSIONS = (".json1",)
 LABEL_KEYS = ("label", "labels", "entities")
-DISCONTINUOUS_WRITTEN = "F301"
 
 
 def sniff(head: str) -> bool:
