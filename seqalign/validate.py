@@ -138,6 +138,7 @@ def check_spans(ex: Example, checks: Checks) -> list[Diagnostic]:
         covered = " ".join(text[a:b] for a, b in frags)
         loc = _loc(ex, checks, sp.start, sp.end, info.get("line"))
         stored = info.get("text")
+        n_before = len(out)
         if len(frags) > 1:
             out.append(
                 _diag(
@@ -239,7 +240,8 @@ def check_spans(ex: Example, checks: Checks) -> list[Diagnostic]:
         if checks.labels is not None and sp.label not in checks.labels:
             out.append(_diag(UNKNOWN_LABEL, Severity.ERROR, f"label {sp.label!r} is not in the label list", loc, sp, seg))
         s2, e2 = sp.start + lead, sp.end - trail
-        if len(frags) == 1 and not (s2 in starts and e2 in ends):
+        unit_flagged = any(d.code in (UTF16_UNITS, GRAPHEME_UNITS) for d in out[n_before:])
+        if len(frags) == 1 and not unit_flagged and not (s2 in starts and e2 in ends):
             out.append(_cut(CUTS_WORD, "word", ex, sp, s2, e2, split_words(text), loc))
     return out
 

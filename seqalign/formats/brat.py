@@ -94,9 +94,11 @@ def _frags(spec: str) -> list[tuple[int, int]] | None:
 
 def read_pair(txt: Path, ann: Path, *, encoding: str, unit: str, lenient: bool, triggers: str) -> Example:
     text = _decode(txt, encoding)
-    lines = _decode(ann, encoding).split("\n")
+    ann_text = _decode(ann, encoding)
+    lines = ann_text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    final_newline = ann_text.endswith("\n") or not ann_text
     trigger_ids = set()
     for ln in lines:
         if ln.startswith("E"):
@@ -154,7 +156,7 @@ def read_pair(txt: Path, ann: Path, *, encoding: str, unit: str, lenient: bool, 
         lenient=lenient,
         file=str(ann),
         where="T line",
-        extra={"order": order} if (aside or n_triggers or lenient) else {"order": None},
+        extra={"order": order if (aside or n_triggers) else None, "final_newline": final_newline},
         notes=notes,
     )
     return ex
@@ -228,7 +230,10 @@ def write(path: str | Path, items: Iterable[Example], *, offset_unit: str = "cod
             seen.add(name)
             (tmp / f"{name}.txt").write_bytes(ex.text.encode("utf-8"))
             lines = ann_lines(ex, offset_unit)
-            (tmp / f"{name}.ann").write_bytes("".join(ln + "\n" for ln in lines).encode("utf-8"))
+            body = "\n".join(lines)
+            if lines and (ex.meta.get("extra") or {}).get("final_newline", True):
+                body += "\n"
+            (tmp / f"{name}.ann").write_bytes(body.encode("utf-8"))
             count += 1
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         if out.exists():

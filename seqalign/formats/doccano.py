@@ -63,6 +63,11 @@ def _raws(obj: dict[str, Any], key: str, file: str, n: int) -> list[RawSpan]:
     return out
 
 
+def _entity_ids(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The entity ids as the file typed them (int or str), for the way back."""
+    return [{"id": item["id"]} if isinstance(item, dict) and "id" in item else {} for item in obj.get(key, [])]
+
+
 def read(
     path: str | Path,
     *,
@@ -94,8 +99,14 @@ def read(
         notes = []
         if obj.get("relations"):
             notes.append(note("F102", f"{len(obj['relations'])} relation(s) kept aside (not spans)", file, n, str(obj.get("id"))))
-        extra = {"keys": list(obj), "text_key": text_key, "label_key": label_key, "rest": rest}
-        yield make_example(
+        # how the line was serialized, so that writing it back reproduces the export byte for byte
+        style = {
+            "compact": '": ' not in line and '", ' not in line,
+            "ascii": line.isascii() and "\\u" in line,
+            "slash": "\\/" in line,
+        }
+        extra = {"keys": list(obj), "text_key": text_key, "label_key": label_key, "rest": rest, "style": style}
+        ex = make_example(
             str(obj.get("id", n)),
             text,
             raws,
@@ -104,10 +115,16 @@ def read(
             unit=offset_unit,
             lenient=lenient,
             file=file,
-            where=f"record id {obj.get('id')}",
+            where="record" if obj.get("id") is None else f"record id {obj['id']}",
             extra=extra,
             notes=notes,
         )
+        ids = _entity_ids(obj, label_key)
+        if label_key == "entities" and len(ids) == len(ex.spans):
+            for info, keep in zip(ex.meta["span_info"], ids, strict=True):
+                if keep:
+                    info["extra"] = keep
+        yield ex
 
 
 def record(ex: Example, offset_unit: str = "codepoint") -> dict[str, Any]:
@@ -120,12 +137,19 @@ def record(ex: Example, offset_unit: str = "codepoint") -> dict[str, Any]:
         for a, b in fragments_of(s, info):  # doccano has no discontinuous spans: each fragment is a span
             start, end = out_offsets(ex.text, a, b, offset_unit)
             if label_key == "entities":
-                items.append({"id": info.get("id"), "label": s.label, "start_offset": start, "end_offset": end})
+                items.append(
+                    {
+                        "id": (info.get("extra") or {}).get("id", info.get("id")),
+                        "label": s.label,
+                        "start_offset": start,
+                        "end_offset": end,
+                    }
+                )
             else:
                 items.append([start, end, s.label])
     fields = {text_key: ex.text, label_key: items, **rest}
-    if "id" not in fields:
-        fields["id"] = ex.id
+    if "id" not in fields and not extra:
+        fields["id"] = ex.id  # a record from another format gets its id; a doccano record keeps what it had
     order = [k for k in extra.get("keys", []) if k in fields] or ["id", text_key, label_key]
     order += [k for k in fields if k not in order]
     return {k: fields[k] for k in order}
@@ -139,7 +163,11 @@ def write(path: str | Path, items: Iterable[Example], *, offset_unit: str = "cod
         nonlocal count
         for ex in items:
             count += 1
-            yield json.dumps(record(ex, offset_unit), ensure_ascii=False) + "\n"
+            style = (ex.meta.get("extra") or {}).get("style", {}) if ex.meta.get("source_format") == NAME else {}
+            seps = (",", ":") if style.get("compact") else (", ", ": ")
+            out = json.dumps(record(ex, offset_unit), ensure_ascii=bool(style.get("ascii")), separators=seps)
+            # "/" only occurs inside JSON strings, so escaping it everywhere is what PHP-style exporters did
+            yield (out.replace("/", "\\/") if style.get("slash") else out) + "\n"
 
     atomic_text(path, lines())
     return count
