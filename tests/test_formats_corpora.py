@@ -55,7 +55,7 @@ def _strip_lines(infos: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(("rel", "fmt", "records", "spans"), CORPORA, ids=[c[0] for c in CORPORA])
 def test_reads_with_source_counts(rel: str, fmt: str, records: int, spans: int | None) -> None:
     path = shared_path("corpora", rel)
-    assert detect_format(path).NAME == fmt
+    assert fmt == detect_format(path).NAME
     exs = _read(path, fmt, **({"answers": "all"} if fmt == "prodigy" else {}))
     assert len(exs) == records
     if spans is not None:
