@@ -367,6 +367,8 @@ def clean_spans(
 def _events(spans: Sequence[Span], markers: Markers) -> list[tuple[int, str]]:
     """(position, marker) in final left-to-right order. Spans must be properly nested."""
     ev: list[tuple[tuple[int, int, int, int, str], str]] = []
+    if not markers.enabled:
+        return []  # plain transcripts: the spans travel beside the target, not inside it
     for sp in spans:
         # At one position: ends before starts; inner ends (later start) first; outer starts (later end) first.
         ev.append(((sp.end, 0, -sp.start, 0, sp.label), markers.end_for(sp.label)))
