@@ -62,7 +62,8 @@ def validate_file(
     from .schemes import detect_scheme
 
     file = str(input_path)
-    mod, again = open_any(input_path, read, offset_unit=offset_unit, lenient=True)
+    # brat event triggers are checked too: a validator looks at every T line of the export
+    mod, again = open_any(input_path, read, offset_unit=offset_unit, lenient=True, triggers="spans")
     p = Path(input_path)
     diags: list[Diagnostic] = []
     if p.is_file():

@@ -289,11 +289,17 @@ def check_structure(ex: Example, checks: Checks) -> list[Diagnostic]:
     """Duplicates and overlaps (nested vs crossing), over the span set of one example."""
     out: list[Diagnostic] = []
     seen: dict[tuple[int, int], list[Span]] = {}
-    for sp in ex.spans:
+    infos = ex.meta.get("span_info")
+    if not isinstance(infos, list) or len(infos) != len(ex.spans):
+        infos = [{} for _ in ex.spans]
+    labelled: set[tuple[Any, ...]] = set()
+    for sp, info in zip(ex.spans, infos, strict=True):
         same = seen.setdefault((sp.start, sp.end), [])
         loc = _loc(ex, checks, sp.start, sp.end)
         seg = ex.text[sp.start : sp.end]
-        if any(o.label == sp.label for o in same):
+        # discontinuous spans are the same only when their fragments are (in any order)
+        key = (sp.label, *sorted(tuple(f) for f in info.get("fragments") or [(sp.start, sp.end)]))
+        if key in labelled:
             out.append(
                 _diag(DUPLICATE, Severity.WARNING, f"duplicate {sp.label} span {seg!r}", loc, sp, seg, fix="duplicate removed")
             )
@@ -304,6 +310,7 @@ def check_structure(ex: Example, checks: Checks) -> list[Diagnostic]:
                 )
             )
         same.append(sp)
+        labelled.add(key)
     uniq = sorted({(s, e) for s, e in seen if e > s}, key=lambda t: (t[0], -t[1]))
     open_: list[tuple[int, int]] = []
     for s, e in uniq:
