@@ -9,7 +9,6 @@ from typing import Any
 
 from . import formats
 from .align import AlignConfig, align_example
-from .decode import decode_labels
 from .errors import InputError, UsageError
 from .export.token_classification import write_dataset
 from .model import IGNORE, Example, Report
@@ -295,21 +294,13 @@ def decode_dataset(
     predictions: str | Path | None = None,
     text_from: str | Path | None = None,
 ) -> int:
-    """Labels (gold or predicted) of an exported dataset -> one JSONL line of spans per example."""
-    from .decode_windows import decode_rows
+    """Labels (gold or predicted) of an exported dataset -> one JSONL line of spans per example.
 
-    d = Path(dataset_dir)
-    try:
-        labels = json.loads((d / "labels.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"not a seqalign dataset (labels.json: {exc})", file=str(d)) from None
-    texts: dict[str, str] = {}
-    if text_from is not None:
-        _, again = open_examples(text_from)
-        texts = {ex.id: ex.text for ex in again()}
-    rows = _load_rows(d)
-    preds = _load_predictions(Path(predictions)) if predictions else None
-    return decode_rows(rows, labels, out, preds, texts, decode_labels)
+    Kept for callers of the first API; ``api_tags.decode_dataset`` has the options and the full report.
+    """
+    from .api_tags import decode_dataset as decode
+
+    return decode(dataset_dir, out, predictions=predictions, text_from=text_from).examples
 
 
 def _load_rows(d: Path) -> Any:
@@ -326,20 +317,3 @@ def _load_rows(d: Path) -> Any:
     except Exception as exc:
         raise InputError(f"cannot load the dataset: {exc}", file=str(d)) from None
 
-
-def _load_predictions(p: Path) -> list[list[int]]:
-    if p.suffix == ".npy":
-        import numpy as np
-
-        arr = np.load(p, allow_pickle=False)
-        if arr.ndim == 3:
-            arr = arr.argmax(-1)
-        return [list(map(int, r)) for r in arr]
-    out = []
-    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                out.append([int(x) for x in json.loads(line)])
-            except (ValueError, TypeError) as exc:
-                raise InputError(f"expected a JSON list of label ids: {exc}", file=str(p), line=n) from None
-    return out

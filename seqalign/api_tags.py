@@ -7,10 +7,18 @@ The CLI verbs in ``cli_tags`` are thin over these functions; they read and write
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .decode import ScoredSpan
+from .decode_windows import WINDOW_CONFLICT, Decoded, Window, count_specials, decode_example, row_pieces
 from .errors import InputError, UsageError
+from .evaluation import Evaluation, entities_of, evaluate_entities
+from .model import Diagnostic
+from .predictions import Predictions, load_predictions
 from .schemes import allowed_transitions, get_scheme
 from .tagcheck import CheckResult, check_sequences
 
@@ -65,3 +73,271 @@ def check_tags_file(
     if out is not None and res.repaired is not None:
         write_repaired(path, out, layout, seqs, res.repaired, tag_column=tag_column, encoding=encoding)
     return res
+
+
+# ------------------------------------------------------------------------------------------------ decode
+
+
+@dataclass(slots=True)
+class DecodeReport:
+    examples: int = 0
+    rows: int = 0
+    spans: int = 0
+    illegal_transitions: int = 0  # in the predicted tags, read with the named repair
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "examples": self.examples,
+            "rows": self.rows,
+            "spans": self.spans,
+            "illegal_transitions": self.illegal_transitions,
+            "window_conflicts": sum(1 for d in self.diagnostics if d.code == WINDOW_CONFLICT),
+            "meta": self.meta,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+def _dataset_meta(d: Path) -> tuple[dict[str, Any], tuple[int, int] | None]:
+    try:
+        labels = json.loads((d / "labels.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"not a seqalign dataset (labels.json: {exc})", file=str(d)) from None
+    specials = None
+    try:
+        tok = json.loads((d / "report.json").read_text(encoding="utf-8"))["meta"]["tokenizer"]
+        specials = (len(tok["prefix_ids"]), len(tok["suffix_ids"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # older exports: count the specials on each row instead
+    return labels, specials
+
+
+def decode_rows_to_spans(
+    rows: Sequence[dict[str, Any]],
+    label_info: dict[str, Any],
+    predictions: Predictions | None = None,
+    *,
+    aggregation: str = "first",
+    repair: str = "begin",
+    specials: tuple[int, int] | None = None,
+) -> tuple[list[tuple[dict[str, Any], Decoded]], DecodeReport]:
+    """Rows of an exported dataset (+ predictions, one entry per row) -> (first row, decoded) per example."""
+    scheme = get_scheme(label_info["scheme"])
+    id2label = {int(k): v for k, v in label_info["id2label"].items()}
+    mode = label_info.get("label_subwords", "all")
+    if predictions is not None and len(predictions.rows) != len(rows):
+        raise InputError(
+            f"{len(predictions.rows)} prediction rows for {len(rows)} dataset rows; one per row, in dataset order",
+            file=predictions.file,
+        )
+    groups: dict[str, list[Window]] = {}
+    firsts: dict[str, dict[str, Any]] = {}
+    for i, row in enumerate(rows):
+        npre, nsuf = specials if specials is not None else count_specials(row)
+        labs = probs = None
+        if predictions is not None:
+            labs, probs = predictions.row(i, list(row["labels"]), id2label)
+        groups.setdefault(row["id"], []).append(row_pieces(row, npre, nsuf, labs, probs))
+        firsts.setdefault(row["id"], row)
+    report = DecodeReport(examples=len(groups), rows=len(rows))
+    out = []
+    for ex_id, windows in groups.items():
+        # Gold labels carry their own prefixes on every piece: only the first piece reads them right.
+        agg = aggregation if predictions is not None else "first"
+        dec = decode_example(ex_id, windows, id2label, scheme, mode, agg, repair)
+        report.spans += len(dec.spans)
+        report.illegal_transitions += len(dec.violations)
+        report.diagnostics.extend(dec.diagnostics)
+        out.append((firsts[ex_id], dec))
+    return out, report
+
+
+def decode_dataset(
+    dataset_dir: str | Path,
+    out: str | Path,
+    *,
+    predictions: str | Path | None = None,
+    text_from: str | Path | None = None,
+    aggregation: str = "first",
+    repair: str = "begin",
+) -> DecodeReport:
+    """Labels (gold, or a model's predictions) of an exported dataset -> one JSONL line of spans per example."""
+    from .api import _load_rows
+    from .pipeline import open_examples
+
+    d = Path(dataset_dir)
+    label_info, specials = _dataset_meta(d)
+    rows = _load_rows(d)
+    preds = load_predictions(predictions) if predictions is not None else None
+    texts: dict[str, str] = {}
+    if text_from is not None:
+        _, again = open_examples(text_from)
+        texts = {ex.id: ex.text for ex in again()}
+    decoded, report = decode_rows_to_spans(rows, label_info, preds, aggregation=aggregation, repair=repair, specials=specials)
+    report.meta = {
+        "dataset": str(d),
+        "predictions": str(predictions) if predictions is not None else None,
+        "kind": preds.kind if preds is not None else "gold",
+        "aggregation": aggregation if preds is not None else "first",
+        "repair": repair,
+        "scheme": label_info.get("scheme"),
+        "label_subwords": label_info.get("label_subwords", "all"),
+    }
+    tmp = Path(f"{out}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for row, dec in decoded:
+                rec: dict[str, Any] = {"id": row["id"]}
+                if row.get("doc_id") is not None:
+                    rec["doc_id"] = row["doc_id"]
+                text = texts.get(row["id"])
+                if text is not None:
+                    rec["text"] = text
+                rec["spans"] = [_span_record(s, text) for s in dec.spans]
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return report
+
+
+def _span_record(s: ScoredSpan, text: str | None) -> dict[str, Any]:
+    rec: dict[str, Any] = {"start": s.start, "end": s.end, "label": s.label}
+    if text is not None:
+        rec["text"] = text[s.start : s.end]
+    if s.score is not None:
+        rec["score"] = round(s.score, 6)
+    return rec
+
+
+# ---------------------------------------------------------------------------------------------- evaluate
+
+
+@dataclass(slots=True)
+class _Side:
+    kind: str  # "tags" | "spans"
+    ids: list[str]
+    tags: list[list[str]] | None = None
+    spans: list[list[tuple[int, int, str]]] | None = None
+    words: list[list[str]] | None = None
+    lines: list[int | None] | None = None
+
+
+def _read_side(path: str | Path, encoding: str) -> _Side:
+    from .formats import detect_format
+    from .schemes import TagError, parse_tag
+    from .tag_sources import read_sequences
+
+    p = Path(path)
+    if detect_format(p, encoding).NAME == "jsonl":
+        from .formats import jsonl
+
+        exs = list(jsonl.read(p, encoding=encoding))
+        return _Side("spans", [e.id for e in exs], spans=[[s.as_tuple() for s in e.spans] for e in exs])
+    layout, seqs = read_sequences(p, encoding=encoding)
+    for s in seqs:
+        for i, t in enumerate(s.tags):
+            try:
+                parse_tag(t)
+            except TagError as exc:
+                raise InputError(
+                    str(exc), file=str(p), line=s.line_of(i), hint="repair it first: seqalign check-tags --repair"
+                ) from None
+    words = None
+    if layout == "conll":
+        from .formats import conll
+
+        words = [list(ex.words or []) for ex in conll.read(p, encoding=encoding, tag_check=False)]
+    return _Side("tags", [s.id for s in seqs], tags=[s.tags for s in seqs], words=words, lines=[s.line for s in seqs])
+
+
+def evaluate_files(
+    gold_path: str | Path,
+    pred_path: str | Path,
+    *,
+    mode: str = "default",
+    scheme: str | None = None,
+    criterion: str = "exact",
+    repair: str = "begin",
+    encoding: str = "utf-8",
+) -> Evaluation:
+    """Score PRED against GOLD: two tag files (CoNLL or one line of tags per sequence), two JSONL span files,
+    or one of each (tags are then read into char spans over the words joined by single spaces)."""
+    from .schemes import detect_scheme
+
+    g = _read_side(gold_path, encoding)
+    p = _read_side(pred_path, encoding)
+    if g.kind == "tags" and p.kind == "tags":
+        assert g.tags is not None and p.tags is not None
+        if len(g.tags) != len(p.tags):
+            raise InputError(f"{len(p.tags)} sequences, the gold file has {len(g.tags)}", file=str(pred_path))
+        for k, (a, b) in enumerate(zip(g.tags, p.tags, strict=True)):
+            if len(a) != len(b):
+                raise InputError(
+                    f"sequence {k} has {len(b)} tags, the gold one {len(a)}",
+                    file=str(pred_path),
+                    line=(p.lines or [None] * (k + 1))[k],
+                )
+    scheme_name = _eval_scheme(g, p, mode, scheme, gold_path, detect_scheme)
+    gold_ents = _entities(g, mode, scheme_name, repair)
+    pred_ents = _entities(p, mode, scheme_name, repair)
+    if g.kind != p.kind:
+        # One side is char spans: read the tag side into char spans over its words joined by single spaces.
+        for side, ents in ((g, gold_ents), (p, pred_ents)):
+            if side.kind == "tags":
+                if side.words is None:
+                    raise UsageError("a tag-only file has no words, so it cannot be compared with char spans")
+                ents[:] = _to_chars(side, ents)
+    if g.kind == p.kind == "tags":
+        ev = evaluate_entities(gold_ents, pred_ents, criterion, mode, scheme_name)
+    else:
+        gold_by_id = dict(zip(g.ids, gold_ents, strict=True))
+        pred_by_id = dict(zip(p.ids, pred_ents, strict=True))
+        unknown = [i for i in pred_by_id if i not in gold_by_id]
+        if unknown:
+            raise InputError(
+                f"predictions for {len(unknown)} example id(s) the gold file lacks, e.g. {unknown[0]!r}", file=str(pred_path)
+            )
+        ev = evaluate_entities(
+            [gold_by_id[i] for i in g.ids],
+            [pred_by_id.get(i, []) for i in g.ids],
+            criterion,
+            mode if "tags" in (g.kind, p.kind) else "spans",
+            scheme_name,
+        )
+    return ev
+
+
+def _eval_scheme(g: _Side, p: _Side, mode: str, scheme: str | None, gold_path: str | Path, detect: Any) -> str | None:
+    if scheme is not None:
+        return get_scheme(scheme).name
+    if mode == "default" and g.kind == p.kind == "tags":
+        return None
+    seqs = (g.tags or []) + (p.tags or [])
+    if not seqs:
+        return None
+    det = detect(g.tags or p.tags or [])
+    if det.status == "detected":
+        return det.scheme
+    if det.status == "invalid" and det.candidates:
+        from .schemes import PREFERENCE
+
+        return min(det.candidates, key=lambda n: (det.candidates[n], PREFERENCE.index(n)))
+    raise UsageError(f"the tag scheme is ambiguous: {det.note}", file=str(gold_path), hint="pass --scheme")
+
+
+def _entities(side: _Side, mode: str, scheme: str | None, repair: str) -> list[list[tuple[int, int, str]]]:
+    if side.kind == "spans":
+        return side.spans or []
+    return [entities_of(t, mode, scheme, repair) for t in side.tags or []]
+
+
+def _to_chars(side: _Side, ents: list[list[tuple[int, int, str]]]) -> list[list[tuple[int, int, str]]]:
+    from .model import Example
+
+    out = []
+    for words, es in zip(side.words or [], ents, strict=True):
+        offs = Example.from_words("", words).word_offsets or []
+        out.append([(offs[a][0], offs[b - 1][1], t) for a, b, t in es])
+    return out

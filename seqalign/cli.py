@@ -305,36 +305,6 @@ def convert(
         sys.exit(1)
 
 
-@main.command()
-@click.argument("dataset_dir", metavar="DATASET", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option(
-    "-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL of spans per example."
-)
-@click.option(
-    "--predictions",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Label ids per token (.npy, or .jsonl with one list per row); default: the dataset's own labels.",
-)
-@click.option(
-    "--text-from",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="The input file that was aligned, to add each example's text.",
-)
-def decode(dataset_dir: Path, out: Path, predictions: Path | None, text_from: Path | None) -> None:
-    """Turn token labels of an exported dataset back into char spans (JSONL).
-
-    \b
-    Without --predictions this decodes the gold labels: the spans it returns are the ones align
-    reported exact or adjusted, which is how a conversion is proven.
-    """
-    from .api import decode_dataset
-
-    n = decode_dataset(dataset_dir, out, predictions=predictions, text_from=text_from)
-    err.print(f"{n} examples -> {out}")
-
-
 def _register_plugins() -> None:
     """Commands that live in their own modules (one per area), registered on the main group."""
     import importlib

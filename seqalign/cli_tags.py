@@ -148,4 +148,149 @@ def _print_check(res: Any, file: str, max_shown: int, out: Path | None) -> None:
     )
 
 
-COMMANDS = [transitions, check_tags]
+@click.command()
+@click.argument("dataset_dir", metavar="DATASET", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL of spans per example."
+)
+@click.option(
+    "--predictions",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Model output, one row per dataset row: label ids (.npy 2D, .jsonl lists) or logits/probabilities "
+    "(.npy 3D, .jsonl lists of lists). Default: the dataset's own labels.",
+)
+@click.option(
+    "--aggregation",
+    type=click.Choice(["first", "average", "max"]),
+    default="first",
+    show_default=True,
+    help="How a word whose pieces disagree gets its tag: its first piece, the average of the pieces' "
+    "probabilities (majority vote for ids), or the single most confident piece.",
+)
+@click.option(
+    "--repair",
+    type=click.Choice(["begin", "join", "drop"]),
+    default="begin",
+    show_default=True,
+    help="How to read illegal predicted transitions (every one is counted in the report).",
+)
+@click.option(
+    "--text-from",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The input file that was aligned, to add each example's text.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the decode report (JSON).",
+)
+def decode(
+    dataset_dir: Path,
+    out: Path,
+    predictions: Path | None,
+    aggregation: str,
+    repair: str,
+    text_from: Path | None,
+    report_path: Path | None,
+) -> None:
+    """Turn token labels (gold or predicted) of an exported dataset back into char spans (JSONL).
+
+    \b
+    Special tokens and -100 positions are never read; adjacent entities of one type stay separate; windows
+    of one example are merged (each token from the window where it sits farthest from an edge; entities the
+    windows disagree on are resolved longer-then-higher-score and reported).
+    Without --predictions this decodes the gold labels: the spans it returns are the ones align
+    reported exact or adjusted, which is how a conversion is proven.
+    """
+    from .api_tags import decode_dataset
+
+    rep = decode_dataset(dataset_dir, out, predictions=predictions, text_from=text_from, aggregation=aggregation, repair=repair)
+    if report_path is not None:
+        _write_json(report_path, rep.to_dict())
+    for d in rep.diagnostics[:20]:
+        err.print(f"{d.code} {d.location}: {d.message}", soft_wrap=True, highlight=False, markup=False)
+    if len(rep.diagnostics) > 20:
+        err.print(f"... and {len(rep.diagnostics) - 20} more (see --report)")
+    conflicts = rep.to_dict()["window_conflicts"]
+    err.print(
+        f"{rep.examples} examples ({rep.rows} rows) -> {out}: {rep.spans} spans; {conflicts} window conflicts; "
+        f"{rep.illegal_transitions} illegal transitions read with repair={repair}",
+        soft_wrap=True,
+    )
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    import os
+
+    tmp = Path(f"{path}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@click.command()
+@click.argument("gold", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("pred", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--mode",
+    type=click.Choice(["default", "strict", "seqalign"]),
+    default="default",
+    show_default=True,
+    help="How entities are read from tags: seqeval default (conlleval), seqeval strict (ill-formed chunks "
+    "dropped), or seqalign's scheme table with --repair. Span files need no reading.",
+)
+@click.option(
+    "--scheme", type=click.Choice(SCHEME_CHOICES, case_sensitive=False), default=None, help="Default: detected from GOLD."
+)
+@click.option(
+    "--match",
+    "criterion",
+    type=click.Choice(["exact", "boundary", "partial", "type"]),
+    default="exact",
+    show_default=True,
+    help="Criterion of the per-type table: exact (bounds+type), boundary (bounds), partial (overlap), type (overlap+type).",
+)
+@click.option(
+    "--repair", type=click.Choice(["begin", "join", "drop"]), default="begin", show_default=True, help="For --mode seqalign."
+)
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable result on stdout.")
+def evaluate(
+    gold: Path, pred: Path, mode: str, scheme: str | None, criterion: str, repair: str, encoding: str, as_json: bool
+) -> None:
+    """Entity-level precision, recall and F1 of PRED against GOLD (CoNLL / tag lines, or JSONL spans).
+
+    \b
+      seqalign evaluate gold.conll pred.conll                 # seqeval default mode
+      seqalign evaluate gold.conll pred.conll --mode strict --scheme iob2
+      seqalign evaluate gold.jsonl decoded.jsonl --match partial
+    """
+    from .api_tags import evaluate_files
+
+    ev = evaluate_files(gold, pred, mode=mode, scheme=scheme, criterion=criterion, repair=repair, encoding=encoding)
+    if as_json:
+        _print_json(ev.to_dict())
+        return
+    mode_name = {
+        "default": "seqeval default (conlleval chunking)",
+        "strict": f"seqeval strict ({ev.scheme})",
+        "seqalign": f"seqalign {ev.scheme} reading, repair={repair}",
+        "spans": "spans as given (no tag reading)",
+    }[ev.mode]
+    click.echo(f"mode: {mode_name}; {ev.sequences} sequences")
+    click.echo(f"{'criterion':<10} {'precision':>9} {'recall':>9} {'f1':>9} {'correct':>8} {'gold':>7} {'pred':>7}")
+    for c, sc in ev.overall.items():
+        click.echo(f"{c:<10} {sc.precision:9.4f} {sc.recall:9.4f} {sc.f1:9.4f} {sc.tp_gold:8d} {sc.gold:7d} {sc.pred:7d}")
+    click.echo(f"\nper type ({criterion}):")
+    click.echo(f"{'type':<24} {'precision':>9} {'recall':>9} {'f1':>9} {'gold':>7} {'pred':>7}")
+    for t, sc in sorted(ev.per_type.items()):
+        click.echo(f"{t:<24} {sc.precision:9.4f} {sc.recall:9.4f} {sc.f1:9.4f} {sc.gold:7d} {sc.pred:7d}")
+
+
+COMMANDS = [transitions, check_tags, decode, evaluate]
