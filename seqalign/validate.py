@@ -153,7 +153,8 @@ def check_spans(ex: Example, checks: Checks) -> list[Diagnostic]:
         if stored is not None and stored != covered:
             raw = (from_codepoint(text, sp.start, unit_read), from_codepoint(text, sp.end, unit_read))
             alts = [a for a in _other_units(text, *raw, stored) if a[0] != unit_read] if len(frags) == 1 else []
-            if stored.strip() == covered.strip() and stored.strip():
+            exact = [a for a in alts if text[a[1] : a[2]] == stored]
+            if stored.strip() == covered.strip() and stored.strip() and not exact:
                 out.append(
                     _diag(
                         STORED_WHITESPACE,
@@ -166,7 +167,7 @@ def check_spans(ex: Example, checks: Checks) -> list[Diagnostic]:
                     )
                 )
             elif alts:
-                unit, s, e = alts[0]
+                unit, s, e = (exact or alts)[0]
                 out.append(
                     _diag(
                         UNIT_CODES[unit],
