@@ -45,6 +45,22 @@ CATALOG: dict[str, tuple[str, str]] = {
         "illegal tag transition (repaired and reported)",
         "The input tags break the scheme's rules; the named repair decided how to read them.",
     ),
+    "T102": (
+        "several tags joined in one cell (check-tags)",
+        "One token carries one tag; transitions are read with the first listed tag (O under --repair drop). Decide which tag is right.",
+    ),
+    "T103": (
+        "tag the scheme cannot read (check-tags)",
+        "No prefix, or a prefix the scheme lacks (E- in IOB2): read as O. Check --input-scheme or the tag column.",
+    ),
+    "D101": (
+        "windows disagree about an entity (decode; resolved longer-then-higher-score)",
+        "Overlapping windows predicted different entities over the same tokens; the longer one (then the higher score) is kept.",
+    ),
+    "D102": (
+        "a window's entity overruled by the farthest-from-edge reading (decode)",
+        "Another window, where those tokens sit farther from an edge, predicts no entity there; raise --overlap to see fewer.",
+    ),
     "W101": ("word without tokens", "The tokenizer gives no token for this word; it gets no label and never shifts the others."),
     # CTC export (seqalign export-ctc / decode-ctc)
     "C101": (
