@@ -184,6 +184,9 @@ def export_ctc(
         print_report(report, err, title=f"seqalign export-ctc -> {out}")
         err.print(_ctc_counts_table(report.meta))
         err.print(f"full report: {out / 'report.json'}")
+    if c.get("round_trip_exact", 0) < c.get("exported", 0):
+        err.print("[red]some targets do not read back to their spans[/red] (C901 in the report; please report it)")
+        sys.exit(1)
     if c.get("infeasible_kept"):
         err.print(f"[red]{c['infeasible_kept']} target(s) need more frames than they have[/red] (their CTC loss is infinite)")
         sys.exit(1)

@@ -275,7 +275,6 @@ def marker_problems(markers: Markers, norm: TextNorm, reserved: Iterable[str] = 
     seen: dict[str, str] = {}
     reserved = set(reserved)
     starts = set(markers.start.values())
-    ends = set(markers.all()) - starts
     if isinstance(markers.end, str) and markers.end in starts:
         out.append(f"the end marker {markers.end!r} is also a start marker")
     for m in markers.all():
@@ -291,7 +290,6 @@ def marker_problems(markers: Markers, norm: TextNorm, reserved: Iterable[str] = 
             out.append(f"marker {m!r} is a reserved token")
     if len(starts) != len(markers.start):
         out.append("two types share a start marker")
-    del ends
     return out
 
 
@@ -476,8 +474,7 @@ def parse_marked(items: Sequence[str], markers: Markers, space: Callable[[str], 
 
 def parse_transcript(s: str, markers: Markers) -> Parsed:
     """A marked transcript string -> text without markers and char spans into it."""
-    p = parse_marked(split_marked(s, markers), markers)
-    return p
+    return parse_marked(split_marked(s, markers), markers)
 
 
 def parse_units(units: Sequence[str], markers: Markers, delimiter: str = WORD_DELIMITER) -> Parsed:

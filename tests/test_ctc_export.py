@@ -317,3 +317,32 @@ def test_decode_gold_and_predictions(tmp_path: Path) -> None:
     recs = [json.loads(x) for x in dec.read_text(encoding="utf-8").splitlines()]
     assert recs[0]["spans"] == [] and recs[1]["text"] == "noo y"
     assert recs[1]["spans"] == [{"start": 0, "end": 3, "label": "LOC", "text": "noo"}]
+
+
+def test_cluster_edges_that_make_spans_cross_are_reported(tmp_path: Path) -> None:
+    # offset 4 sits between e and U+0301: both spans move to the cluster's edges and would cross
+    src = write_jsonl(tmp_path / "x.jsonl", [{"id": "1", "text": "cafe\u0301 bar", "spans": [[0, 4, "A"], [4, 9, "B"]]}])
+    out = tmp_path / "o"
+    assert run("export-ctc", src, "--target", "transcript", "-o", out, "-q").exit_code == 0
+    rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert rep["codes"] == {"C102": 1, "C204": 1} and rep["balanced"]
+    assert rep["meta"]["ctc_counts"]["round_trip_exact"] == 1
+    assert load_rows(out)[0]["spans"] == [{"start": 0, "end": 5, "label": "A"}]
+
+
+def test_decode_tag_predictions(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "d.jsonl", [{"id": "a", "text": "fly to New York", "spans": [[7, 15, "LOC"]]}])
+    out = tmp_path / "t"
+    assert run("export-ctc", src, "--target", "tags", "-o", out, "-q").exit_code == 0
+    vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
+    preds = tmp_path / "p.jsonl"
+    good = [vocab[t] for t in ("O", "O", "B-LOC", "I-LOC")]
+    preds.write_text(json.dumps(good) + "\n", encoding="utf-8")
+    dec = tmp_path / "dec.jsonl"
+    assert run("decode-ctc", out, "--predictions", preds, "-o", dec).exit_code == 0
+    assert json.loads(dec.read_text(encoding="utf-8"))["spans"] == [{"start": 7, "end": 15, "label": "LOC", "text": "New York"}]
+    preds.write_text(json.dumps([vocab["O"], vocab["I-LOC"]]) + "\n", encoding="utf-8")
+    r = run("decode-ctc", out, "--predictions", preds, "-o", dec)
+    assert r.exit_code == 0 and "C505" in r.output and "C504" in r.output
+    rec = json.loads(dec.read_text(encoding="utf-8"))
+    assert rec["positions"] == [{"start": 1, "end": 2, "label": "LOC"}]

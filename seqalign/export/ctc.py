@@ -338,6 +338,23 @@ def _transcript_example(
             )
         unit_spans.append(Span(a, b, sp.label))
         char_spans.append(new)
+    # Moving edges to cluster edges can make two spans cross or coincide: check the nesting again, in units.
+    _, _, urej = ctc.clean_spans(nz.units, unit_spans, space=lambda u: u == norm.delimiter)  # type: ignore[arg-type]
+    if urej:
+        drop = Counter(r.span for r in urej)
+        reason = {r.span: r.reason for r in urej}
+        pairs = []
+        for u, c in zip(unit_spans, char_spans, strict=True):
+            if drop[u] > 0:
+                drop[u] -= 1
+                code = CROSSING if reason[u] == "crossing" else DUPLICATE
+                msg = f"after moving its edges to character-cluster edges the span {'crosses' if code == CROSSING else 'duplicates'} another"
+                diags.append(_diag(code, Severity.WARNING, msg, file, ex, c, outcome=Outcome.LOST))
+                counts.lost += 1
+                continue
+            pairs.append((u, c))
+        unit_spans = [u for u, _ in pairs]
+        char_spans = [c for _, c in pairs]
     # Adjustments are counted per input span; trimmed + cluster moves of one span are one adjustment.
     n_adjusted = 0
     for sp in char_spans:
