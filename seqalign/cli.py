@@ -16,9 +16,11 @@ import click
 from rich.console import Console
 
 from .errors import SeqalignError, UsageError
+from .formats import REGISTRY
 
 F = TypeVar("F", bound=Callable[..., Any])
 err = Console(stderr=True, highlight=False)
+FORMAT_CHOICES = sorted(REGISTRY)
 SCHEME_CHOICES = ["io", "iob1", "iob2", "bio", "ioe1", "ioe2", "iobes", "bioes", "bilou", "bmes"]
 
 
@@ -38,7 +40,7 @@ def read_options(f: F) -> F:
     f = click.option(
         "--from",
         "fmt",
-        type=click.Choice(["conll", "jsonl"]),
+        type=click.Choice(FORMAT_CHOICES),
         default=None,
         help="Input format (default: detected from content, then extension).",
     )(f)
@@ -226,8 +228,8 @@ def _finish(report: Any, out: Path, as_json: bool, quiet: bool, strict_exit: boo
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("output_path", metavar="OUTPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))  # a brat corpus is a directory
+@click.argument("output_path", metavar="OUTPUT", type=click.Path(path_type=Path))
 @click.option(
     "--scheme",
     type=click.Choice(SCHEME_CHOICES, case_sensitive=False),
@@ -244,9 +246,9 @@ def _finish(report: Any, out: Path, as_json: bool, quiet: bool, strict_exit: boo
 @click.option(
     "--to",
     "to_fmt",
-    type=click.Choice(["conll", "jsonl"]),
+    type=click.Choice(FORMAT_CHOICES),
     default=None,
-    help="Output format (default: from OUTPUT's extension).",
+    help="Output format (default: from OUTPUT's extension; no extension = brat directory).",
 )
 @click.option(
     "--alignment",
@@ -257,6 +259,15 @@ def _finish(report: Any, out: Path, as_json: bool, quiet: bool, strict_exit: boo
 )
 @click.option("--overlaps", type=click.Choice(["error", "keep-longer", "keep-first"]), default="error", show_default=True)
 @click.option("--repair", type=click.Choice(["begin", "join", "drop"]), default="begin", show_default=True)
+@click.option(
+    "--discontinuous",
+    type=click.Choice(["split", "hull", "drop", "error"]),
+    default="split",
+    show_default=True,
+    help="Discontinuous spans into a format without fragments (each one reported).",
+)
+@click.option("--offset-unit", type=click.Choice(["codepoint", "utf16", "grapheme"]), default="codepoint", show_default=True)
+@click.option("--out-offset-unit", type=click.Choice(["codepoint", "utf16", "grapheme"]), default="codepoint", show_default=True)
 @click.option("--strict-exit", is_flag=True, help="Exit 1 when any span is lost.")
 @click.option("-q", "--quiet", is_flag=True)
 @read_options
@@ -269,6 +280,9 @@ def convert(
     alignment: str,
     overlaps: str,
     repair: str,
+    discontinuous: str,
+    offset_unit: str,
+    out_offset_unit: str,
     strict_exit: bool,
     quiet: bool,
     fmt: str | None,
@@ -276,7 +290,8 @@ def convert(
     tag_column: int,
     encoding: str,
 ) -> None:
-    """Convert between CoNLL and JSONL, and between tagging schemes.
+    """Convert between any two formats (CoNLL, CoNLL-U, JSONL, brat, Label Studio, doccano, Prodigy, PubTator,
+    W2NER), and between tagging schemes.
 
     \b
     Examples:
@@ -295,6 +310,9 @@ def convert(
         alignment=alignment,
         overlaps=overlaps,
         repair=repair,
+        discontinuous=discontinuous,
+        offset_unit=offset_unit,
+        out_offset_unit=out_offset_unit,
         read=_read_opts(fmt, token_column, tag_column, encoding),
     )
     from .report import print_report

@@ -21,7 +21,7 @@ _KINDS = {"conll": "tags", "conllu": "tags", "jsonl": "spans"}
 
 
 def kind(mod: ModuleType) -> str:
-    return _KINDS.get(mod.NAME, "examples")
+    return getattr(mod, "KIND", _KINDS.get(mod.NAME, "examples"))
 
 
 def get_format(name: str) -> ModuleType:
