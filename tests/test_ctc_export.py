@@ -346,3 +346,29 @@ def test_decode_tag_predictions(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "C505" in r.output and "C504" in r.output
     rec = json.loads(dec.read_text(encoding="utf-8"))
     assert rec["positions"] == [{"start": 1, "end": 2, "label": "LOC"}]
+
+
+def test_reuse_an_exported_vocabulary_for_another_split(tmp_path: Path) -> None:
+    train = write_jsonl(tmp_path / "train.jsonl", [{"id": "t", "text": "fly to Boston", "spans": [[7, 13, "LOC"]]}])
+    test = write_jsonl(tmp_path / "test.jsonl", [{"id": "u", "text": "to Oslo!", "spans": [[3, 7, "LOC"]]}])
+    first = tmp_path / "train"
+    assert run("export-ctc", train, "--target", "transcript", "-o", first, "-q").exit_code == 0
+    second = tmp_path / "test"
+    assert run("export-ctc", test, "--target", "transcript", "-t", first, "-o", second, "-q").exit_code == 0
+    v1 = json.loads((first / "vocab.json").read_text(encoding="utf-8"))
+    assert json.loads((second / "vocab.json").read_text(encoding="utf-8")) == v1
+    id2 = {i: t for t, i in v1.items()}
+    row = load_rows(second)[0]
+    assert "".join(id2[i] for i in row["labels"]).replace("<unk>", "?") == row["target_text"].replace(" ", "|").replace("!", "?")
+    rep = json.loads((second / "report.json").read_text(encoding="utf-8"))
+    assert rep["codes"] == {"C302": 1}  # '!' is not in the train vocabulary: reported, written as <unk>
+
+
+def test_every_code_used_is_in_the_catalog() -> None:
+    import re
+
+    from seqalign.codes import CATALOG
+
+    src = (Path(__file__).resolve().parent.parent / "seqalign" / "export" / "ctc.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'"(C\d{3})"', src))
+    assert used and used <= set(CATALOG)
