@@ -188,6 +188,12 @@ def export_ctc(
         err.print("[red]some targets do not read back to their spans[/red] (C901 in the report; please report it)")
         sys.exit(1)
     if c.get("infeasible_kept"):
+        bad = [d for d in report.diagnostics if d.code == "C401"]
+        if not as_json:
+            for d in bad[:20]:
+                err.print(f"  C401 example {d.location.example_id}: {d.message}", markup=False)
+            if len(bad) > 20:
+                err.print(f"  ... and {len(bad) - 20} more in report.json and feasibility.tsv")
         err.print(f"[red]{c['infeasible_kept']} target(s) need more frames than they have[/red] (their CTC loss is infinite)")
         sys.exit(1)
 

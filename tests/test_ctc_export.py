@@ -372,3 +372,29 @@ def test_every_code_used_is_in_the_catalog() -> None:
     src = (Path(__file__).resolve().parent.parent / "seqalign" / "export" / "ctc.py").read_text(encoding="utf-8")
     used = set(re.findall(r'"(C\d{3})"', src))
     assert used and used <= set(CATALOG)
+
+
+@pytest.mark.parametrize("name", ["bytelevel-bpe", "wordpiece-bert"])
+def test_transcripts_refuse_a_subword_tokenizer(tmp_path: Path, name: str) -> None:
+    src = write_jsonl(tmp_path / "q.jsonl", [{"id": "1", "text": "a b", "spans": []}])
+    r = run(
+        "export-ctc",
+        src,
+        "--target",
+        "transcript",
+        "--markers",
+        "none",
+        "-t",
+        FIXTURES / "tokenizers" / name,
+        "-o",
+        tmp_path / "o",
+    )
+    assert r.exit_code == 2 and "Traceback" not in r.output and not (tmp_path / "o").exists()
+
+
+def test_transcripts_refuse_a_subword_vocab_json(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "q.jsonl", [{"id": "1", "text": "a b", "spans": []}])
+    v = tmp_path / "vocab.json"
+    v.write_text(json.dumps({"<pad>": 0, "|": 1, "a": 2, "Ġthe": 3, "ing": 4, "Ġb": 5}), encoding="utf-8")
+    r = run("export-ctc", src, "--target", "transcript", "--markers", "none", "--vocab", v, "-o", tmp_path / "o")
+    assert r.exit_code == 2 and "subword vocabulary" in r.output

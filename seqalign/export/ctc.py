@@ -176,7 +176,7 @@ def _special_tokens(d: Path) -> dict[str, Any]:
                 data = json.loads(f.read_text(encoding="utf-8"))
             except ValueError:
                 continue
-            for k in ("pad_token", "unk_token", "word_delimiter_token", "do_lower_case"):
+            for k in ("pad_token", "unk_token", "word_delimiter_token", "do_lower_case", "tokenizer_class"):
                 v = data.get(k)
                 if isinstance(v, dict):
                     v = v.get("content")
@@ -203,9 +203,29 @@ def load_given_vocab(spec: str, blank: str) -> Vocab:
     if not isinstance(data, dict) or not all(isinstance(v, int) for v in data.values()):
         raise InputError("expected an object token -> id", file=str(f))
     sp = _special_tokens(f.parent)
+    cls = sp.get("tokenizer_class")
+    if isinstance(cls, str) and "CTC" not in cls:
+        raise UsageError(
+            f"{cls} is not a character CTC tokenizer",
+            file=str(f.parent),
+            hint="transcript targets need a CTC vocabulary (Wav2Vec2CTCTokenizer layout); for subword tag targets use --target tags",
+        )
     pad = sp.get("pad_token", ctc.BLANK_TOKEN if ctc.BLANK_TOKEN in data else "[PAD]")
     unk = sp.get("unk_token", ctc.UNK_TOKEN if ctc.UNK_TOKEN in data else "[UNK]")
     delim = sp.get("word_delimiter_token", ctc.WORD_DELIMITER)
+    multi = sum(1 for t in data if len(t) > 1 and not t.startswith(("<", "[")))
+    if multi > len(data) // 2:
+        raise UsageError(
+            f"{multi} of {len(data)} vocabulary entries are several characters long: a subword vocabulary, not a character CTC one",
+            file=str(f),
+            hint="transcript targets need a character CTC vocabulary; for subword tag targets use --target tags",
+        )
+    if delim not in data:
+        raise UsageError(
+            f"the vocabulary has no word delimiter {delim!r}: not a character CTC vocabulary",
+            file=str(f),
+            hint="pass the vocab.json of a character CTC model (e.g. a wav2vec2 checkpoint), or build one (no --vocab)",
+        )
     if blank == "pad":
         if pad not in data:
             raise UsageError(f"the vocabulary has no pad token {pad!r} to use as the blank", file=str(f), hint="pass --blank 0")
