@@ -213,10 +213,11 @@ def load_given_vocab(spec: str, blank: str) -> Vocab:
     pad = sp.get("pad_token", ctc.BLANK_TOKEN if ctc.BLANK_TOKEN in data else "[PAD]")
     unk = sp.get("unk_token", ctc.UNK_TOKEN if ctc.UNK_TOKEN in data else "[UNK]")
     delim = sp.get("word_delimiter_token", ctc.WORD_DELIMITER)
-    multi = sum(1 for t in data if len(t) > 1 and not t.startswith(("<", "[")))
-    if multi > len(data) // 2:
+    plain = [t for t in data if not t.startswith(("<", "["))]  # specials and markers may be long
+    multi = sum(1 for t in plain if len(t) > 1)
+    if multi > len(plain) // 2:
         raise UsageError(
-            f"{multi} of {len(data)} vocabulary entries are several characters long: a subword vocabulary, not a character CTC one",
+            f"{multi} of {len(plain)} vocabulary entries are several characters long: a subword vocabulary, not a character CTC one",
             file=str(f),
             hint="transcript targets need a character CTC vocabulary; for subword tag targets use --target tags",
         )
