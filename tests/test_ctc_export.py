@@ -17,8 +17,6 @@ from seqalign import ctc
 from seqalign.cli import main
 from seqalign.export.ctc import load_rows
 
-CASES = Path(__file__).resolve().parent.parent.parent / "shared" / "cases"
-
 
 def run(*args: str) -> Any:
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
@@ -398,3 +396,18 @@ def test_transcripts_refuse_a_subword_vocab_json(tmp_path: Path) -> None:
     v.write_text(json.dumps({"<pad>": 0, "|": 1, "a": 2, "Ġthe": 3, "ing": 4, "Ġb": 5}), encoding="utf-8")
     r = run("export-ctc", src, "--target", "transcript", "--markers", "none", "--vocab", v, "-o", tmp_path / "o")
     assert r.exit_code == 2 and "subword vocabulary" in r.output
+
+
+def test_dropped_examples_lose_their_spans_and_the_counts_add_up(tmp_path: Path) -> None:
+    src = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            {"id": "a", "text": "A|B corp", "spans": [[0, 3, "ORG"], [4, 8, "ORG"]]},
+            {"id": "b", "text": "fine text", "spans": [[0, 4, "MISC"]]},
+        ],
+    )
+    out = tmp_path / "o"
+    assert run("export-ctc", src, "--target", "transcript", "--collisions", "drop", "-o", out, "-q").exit_code == 0
+    rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert rep["counts"]["spans_in"] == 3 and rep["counts"]["lost"] == 2 and rep["counts"]["exact"] == 1
+    assert rep["balanced"] and rep["meta"]["ctc_counts"]["balanced"]

@@ -797,9 +797,9 @@ def export_ctc(
 
 
 def _lose_all(counts: Counts) -> None:
-    """A dropped example loses the spans it would have kept."""
-    counts.lost += counts.exact + counts.adjusted
-    counts.exact = counts.adjusted = 0
+    """A dropped example loses every span it has, whatever became of them before."""
+    counts.lost = counts.spans_in
+    counts.exact = counts.adjusted = counts.truncated = 0
 
 
 def _finish_report(
