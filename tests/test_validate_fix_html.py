@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
