@@ -55,7 +55,7 @@ def _ctc_counts_table(meta: dict[str, Any]) -> Table:
     type=click.Choice(["0", "last", "pad"]),
     default="0",
     show_default=True,
-    help="Id of the CTC blank: 0, the last id, or the vocabulary's pad token (as HF CTC models use).",
+    help="Id of the CTC blank: 0, the last id, or the pad id of --tokenizer / --vocab (HF CTC models use pad_token_id as the blank).",
 )
 @click.option("--scheme", type=click.Choice(SCHEME_CHOICES, case_sensitive=False), default="bio", show_default=True)
 @click.option("--input-scheme", type=click.Choice(SCHEME_CHOICES, case_sensitive=False), default=None)

@@ -411,3 +411,20 @@ def test_dropped_examples_lose_their_spans_and_the_counts_add_up(tmp_path: Path)
     rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert rep["counts"]["spans_in"] == 3 and rep["counts"]["lost"] == 2 and rep["counts"]["exact"] == 1
     assert rep["balanced"] and rep["meta"]["ctc_counts"]["balanced"]
+
+
+@pytest.mark.parametrize("name", ["wordpiece-bert", "bytelevel-bpe", "metaspace-unigram"])
+def test_tags_blank_pad_is_the_tokenizers_pad_id(tmp_path: Path, name: str) -> None:
+    from conftest import load_fixture
+
+    tok = load_fixture(name).tokenizer
+    src = write_jsonl(tmp_path / "d.jsonl", [{"id": "a", "text": "fly to New York", "spans": [[7, 15, "LOC"]]}])
+    out = tmp_path / "o"
+    r = run("export-ctc", src, "--target", "tags", "-t", FIXTURES / "tokenizers" / name, "--blank", "pad", "-o", out, "-q")
+    if tok.pad_token_id is None:
+        assert r.exit_code == 2 and "no pad token" in r.output
+        return
+    assert r.exit_code == 0, r.output
+    labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
+    assert labels["blank_id"] == tok.pad_token_id and labels["labels"][tok.pad_token_id] == tok.pad_token
+    assert all(tok.pad_token_id not in row["labels"] for row in load_rows(out))

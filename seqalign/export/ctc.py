@@ -248,10 +248,26 @@ def build_char_vocab(units: set[str], markers: ctc.Markers, delimiter: str, blan
     return Vocab(t2i, t2i[ctc.BLANK_TOKEN], delimiter=delimiter)
 
 
-def tag_vocab(labels: list[str], blank: str) -> Vocab:
-    order = [*labels, ctc.BLANK_TOKEN] if blank == "last" else [ctc.BLANK_TOKEN, *labels]
+def tag_vocab(labels: list[str], blank: str, pad: tuple[str, int] | None = None) -> Vocab:
+    """Tags plus the blank: at 0, last, or at a tokenizer's pad id (``pad`` = (pad token, pad id)), so that a
+    model configured with that tokenizer's ``pad_token_id`` as its blank reads the labels right."""
+    name = ctc.BLANK_TOKEN
+    if blank == "last":
+        order = [*labels, name]
+    elif pad is not None:
+        name, at = pad
+        if name in labels:
+            raise UsageError(f"the pad token {name!r} is also a tag")
+        if at > len(labels):
+            raise UsageError(
+                f"the tokenizer's pad id {at} lies beyond the {len(labels) + 1} ids of the tag vocabulary",
+                hint="pass --blank 0 or --blank last (and set the model's blank / pad_token_id to it)",
+            )
+        order = [*labels[:at], name, *labels[at:]]
+    else:
+        order = [name, *labels]
     t2i = {t: i for i, t in enumerate(order)}
-    return Vocab(t2i, t2i[ctc.BLANK_TOKEN], unk_token=None)
+    return Vocab(t2i, t2i[name], pad_token=name, unk_token=None)
 
 
 # -------------------------------------------------------------------------------------------- the rows
@@ -622,18 +638,27 @@ def export_ctc(
         )
     else:
         target_scheme = get_scheme(opts.scheme)
-        vocab = tag_vocab(target_scheme.labels_for(types), opts.blank)
         level = "subword" if opts.tokenizer else "word"
         cfg = AlignConfig(target_scheme, opts.alignment, opts.overlaps, "all" if opts.tokenizer else "first", _HUGE, 0)
+        pad: tuple[str, int] | None = None
         if opts.tokenizer:
             from ..tokenization import load_tokenizer
 
             adapter = load_tokenizer(opts.tokenizer, words=word_input)
             report.notes.extend(adapter.notes)
             meta["tokenizer"] = adapter.info()
+            if opts.blank == "pad":
+                tok = adapter.tokenizer
+                if getattr(tok, "pad_token", None) is None or getattr(tok, "pad_token_id", None) is None:
+                    raise UsageError(
+                        f"the tokenizer {opts.tokenizer} has no pad token to use as the blank",
+                        hint="pass --blank 0 or --blank last",
+                    )
+                pad = (str(tok.pad_token), int(tok.pad_token_id))
+        elif opts.blank == "pad":
+            report.notes.append("--blank pad without a tokenizer: the blank is the <pad> entry of the tag vocabulary, id 0")
+        vocab = tag_vocab(target_scheme.labels_for(types), opts.blank, pad)
         meta.update({"scheme": target_scheme.name, "level": level, "alignment": opts.alignment})
-        if opts.blank == "pad":
-            report.notes.append("--blank pad for tag targets: the blank is the <pad> entry of the label vocabulary, id 0")
     meta["blank_id"] = vocab.blank_id
     meta["vocab_size"] = len(vocab.token2id)
 
