@@ -420,7 +420,7 @@ def repair_tags(tags: Sequence[str], scheme: Scheme, repair: str) -> tuple[list[
     if not violations:
         return list(tags), violations, []
     lenient = _lenient_chunks(tags, scheme, join=False)
-    repairs = []
+    ranges = []
     for v in violations:
         # The tokens a violation touches: the lenient chunks holding tokens position-1 and position, plus
         # whatever the repaired reading covers there.
@@ -428,7 +428,16 @@ def repair_tags(tags: Sequence[str], scheme: Scheme, repair: str) -> tuple[list[
         for a, b, _ in [*lenient, *chunks]:
             if a < hi and lo < b:
                 lo, hi = min(lo, a), max(hi, b)
-        repairs.append(Repair(v, repair, lo, hi, tuple(tags[lo:hi]), tuple(new[lo:hi])))
+        ranges.append([lo, hi])
+    # A neighbour can change too (IOB1: once a malformed chunk is dropped, the B- after it becomes I-):
+    # such a change belongs to the nearest repair, so that every changed tag is reported.
+    for i, (a, b) in enumerate(zip(tags, new, strict=True)):
+        if a != b and not any(lo <= i < hi for lo, hi in ranges):
+            r = min(ranges, key=lambda r: min(abs(i - r[0]), abs(i - (r[1] - 1))))
+            r[0], r[1] = min(r[0], i), max(r[1], i + 1)
+    repairs = [
+        Repair(v, repair, lo, hi, tuple(tags[lo:hi]), tuple(new[lo:hi])) for v, (lo, hi) in zip(violations, ranges, strict=True)
+    ]
     return new, violations, repairs
 
 
