@@ -74,3 +74,15 @@ def test_token_index_json_round_trip(tmp_path: Path, words: list[str], picks: li
     out = tmp_path / "out.json"
     mod.write(out, mod.read(src))
     assert json.loads(out.read_text(encoding="utf-8")) == [{"sentence": words, "ner": ner}]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(exs=examples())
+def test_docbin_round_trip(tmp_path: Path, exs: list[Example]) -> None:
+    """DocBin: tokens are cut at every span edge, so any non-empty span (overlapping or not) comes back."""
+    for ex in exs:
+        ex.spans = [s for s in ex.spans if s.end > s.start]
+    mod = get_format("docbin")
+    mod.write(tmp_path / "o.spacy", exs)
+    back = list(mod.read(tmp_path / "o.spacy"))
+    assert [(b.text, sorted(b.spans)) for b in back] == [(a.text, sorted(a.spans)) for a in exs]

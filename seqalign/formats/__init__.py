@@ -11,13 +11,13 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import InputError
-from . import atis, brat, conll, conllu, doccano, jsonl, label_studio, prodigy, pubtator, w2ner
+from . import atis, brat, conll, conllu, docbin, doccano, hf_disk, jsonl, label_studio, prodigy, pubtator, w2ner
 
 # Sniffing order matters: the specific JSON dialects before plain JSONL, CoNLL-U before CoNLL columns.
 REGISTRY: dict[str, ModuleType] = {
-    m.NAME: m for m in (label_studio, w2ner, prodigy, doccano, jsonl, pubtator, brat, conllu, conll, atis)
+    m.NAME: m for m in (label_studio, w2ner, prodigy, doccano, jsonl, pubtator, brat, conllu, conll, atis, docbin, hf_disk)
 }
-_KINDS = {"conll": "tags", "conllu": "tags", "jsonl": "spans"}
+_KINDS = {"conll": "tags", "conllu": "tags", "jsonl": "spans", "hf": "tags"}
 
 
 def kind(mod: ModuleType) -> str:
@@ -39,6 +39,8 @@ def detect_format(path: str | Path, encoding: str = "utf-8") -> ModuleType:
     # Formats made of several files (ATIS seq.in + seq.out) recognise a path, not a head of content.
     if atis.sniff_path(p):
         return atis
+    if hf_disk.sniff_path(p):
+        return hf_disk
     if p.is_dir():
         if any(p.glob("*.ann")):
             return brat
@@ -75,6 +77,8 @@ def detect_output_format(path: str | Path) -> ModuleType:
     suffix = p.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
         return jsonl
+    if suffix == "" and p.is_dir() and hf_disk.sniff_path(p):
+        return hf_disk
     if suffix == "" and (not p.exists() or p.is_dir()):
         return brat
     for mod in REGISTRY.values():
