@@ -109,6 +109,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "predicted tag count differs from the example's positions",
         "CTC predictions need not match the word count; spans are given as positions only.",
     ),
+    "C506": (
+        "prediction for an id that matches no example (ignored)",
+        "The predictions and the dataset disagree; check the ids.",
+    ),
+    "C507": ("example without a prediction (not decoded)", "Every example needs a prediction line with its id."),
     "C901": (
         "round trip failed",
         "The transcript or target does not parse back to the spans it was built from; a bug, please report it.",

@@ -428,3 +428,13 @@ def test_tags_blank_pad_is_the_tokenizers_pad_id(tmp_path: Path, name: str) -> N
     labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
     assert labels["blank_id"] == tok.pad_token_id and labels["labels"][tok.pad_token_id] == tok.pad_token
     assert all(tok.pad_token_id not in row["labels"] for row in load_rows(out))
+
+
+def test_decode_reports_unmatched_and_missing_predictions(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "d.jsonl", [{"id": "a", "text": "x", "spans": []}, {"id": "b", "text": "y", "spans": []}])
+    out = tmp_path / "t"
+    assert run("export-ctc", src, "--target", "transcript", "-o", out, "-q").exit_code == 0
+    preds = tmp_path / "p.jsonl"
+    preds.write_text(json.dumps({"id": "a", "text": "x"}) + "\n" + json.dumps({"id": "zz", "text": "q"}) + "\n", encoding="utf-8")
+    r = run("decode-ctc", out, "--predictions", preds, "-o", tmp_path / "dec.jsonl", "--strict-exit")
+    assert r.exit_code == 1 and "C506" in r.output and "C507" in r.output

@@ -43,6 +43,7 @@ EMPTY_SPAN, NORMALIZED_AWAY, DUPLICATE, CROSSING, UNTRUSTED = "C201", "C202", "C
 COLLISION, NOT_IN_VOCAB, FORMAT_CHARS = "C301", "C302", "C303"
 INFEASIBLE, NO_FRAMES, UNKNOWN_FRAME_IDS = "C401", "C402", "C403"
 STRAY_END, UNCLOSED, EMPTY_ENTITY, TAG_TRANSITION, LENGTH_MISMATCH = "C501", "C502", "C503", "C504", "C505"
+UNMATCHED_PREDICTION, NO_PREDICTION = "C506", "C507"
 ROUND_TRIP = "C901"
 OVERLAP = "S204"  # the aligner's code for an overlapping span
 
@@ -1069,7 +1070,7 @@ def decode_ctc(
                 pred = (by_id.get(str(row["id"])) if by_id else preds[k]) if preds is not None else {"labels": row["labels"]}
                 ex = Example(str(row["id"]), row["text"], line=None if pred is None else pred.get("_line"))
                 if pred is None:
-                    report.diagnostics.append(_diag(NO_FRAMES, Severity.WARNING, "no prediction for this example", file, ex))
+                    report.diagnostics.append(_diag(NO_PREDICTION, Severity.WARNING, "no prediction for this example", file, ex))
                     continue
                 rec = _decode_one(row, pred, info, id2tok, blank, repair, file, ex, report)
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
@@ -1077,6 +1078,16 @@ def decode_ctc(
         Path(tmp).replace(out)
     finally:
         tmp.unlink(missing_ok=True)
+    extra = sorted(set(by_id) - {str(r["id"]) for r in rows})
+    if extra:
+        report.diagnostics.append(
+            Diagnostic(
+                UNMATCHED_PREDICTION,
+                Severity.WARNING,
+                f"{len(extra)} prediction(s) for ids that match no example, ignored (first: {', '.join(extra[:5])})",
+                Location(file),
+            )
+        )
     report.counts.examples = written
     return report
 
