@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,15 @@ def validate_file(
 
     file = str(input_path)
     # brat event triggers are checked too: a validator looks at every T line of the export
-    mod, again = open_any(input_path, read, offset_unit=offset_unit, lenient=True, triggers="spans")
+    mod, raw_again = open_any(input_path, read, offset_unit=offset_unit, lenient=True, triggers="spans", tag_check=False)
+
+    def again() -> Iterator[Example]:
+        for ex in raw_again():
+            bad = v.clean_tags(ex, file)
+            if bad:
+                ex.meta.setdefault("notes", []).extend(bad)
+            yield ex
+
     p = Path(input_path)
     diags: list[Diagnostic] = []
     if p.is_file():
@@ -71,7 +80,8 @@ def validate_file(
             diags += v.check_bytes(fh.read(1 << 20), file)
     checks = v.Checks(labels=_label_list(labels_file) if labels_file else None, file=file)
     scheme_note = None
-    if mod.NAME in ("conll", "conllu"):
+    first = next(iter(again()), None)
+    if first is not None and first.word_tags is not None:
         seqs = [ex.word_tags for ex in again() if ex.word_tags is not None]
         if input_scheme:
             checks.scheme = get_scheme(input_scheme)

@@ -177,6 +177,11 @@ CATALOG.update(
             "Tools that read token_start/token_end (inclusive) get a different span than tools that read start/end. "
             "Re-derive one from the other.",
         ),
+        "V165": (
+            "tag cell no scheme can read (e.g. comma-joined tags 'B-corporation,B-person')",
+            "A tagger needs one tag per token; readers either crash or invent a type named after the whole cell. "
+            "Choose one tag per token (validate reads the cell as O for its other checks).",
+        ),
         "V171": ("file starts with a UTF-8 BOM", "Some readers make it part of the first token or key. Save without BOM."),
         "V172": (
             "Windows line ends (CRLF)",

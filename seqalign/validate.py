@@ -36,6 +36,7 @@ CUTS_WORD = "V150"
 CUTS_TOKEN = "S201"
 ILLEGAL_TRANSITION = "T101"
 TOKEN_INDEX_MISMATCH = "V160"
+UNREADABLE_TAG = "V165"
 BOM = "V171"
 CRLF = "V172"
 INVISIBLE_CHAR = "V174"
@@ -395,6 +396,34 @@ def check_tags(ex: Example, checks: Checks) -> list[Diagnostic]:
                 policy="repair=begin",
             )
         )
+    return out
+
+
+def clean_tags(ex: Example, file: str | None = None) -> list[Diagnostic]:
+    """Tag cells no scheme can read (``B-corporation,B-person``) become O in ``ex`` for the other checks; each
+    such cell is reported with its line."""
+    from .schemes import TagError, parse_tag
+
+    if ex.word_tags is None:
+        return []
+    out = []
+    tags = list(ex.word_tags)
+    for i, t in enumerate(tags):
+        try:
+            parse_tag(t)
+        except TagError as exc:
+            line = ex.line + i if ex.line else None
+            out.append(
+                Diagnostic(
+                    UNREADABLE_TAG,
+                    Severity.ERROR,
+                    f"word {i} ({ex.words[i] if ex.words else '?'!r}): {exc}",
+                    Location(file, line, ex.id),
+                )
+            )
+            tags[i] = "O"
+    if out:
+        ex.word_tags = tags
     return out
 
 

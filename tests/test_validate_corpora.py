@@ -153,3 +153,14 @@ def test_cli_exit_codes_and_json() -> None:
     res = runner.invoke(main, ["validate", latin1])
     assert res.exit_code == 2
     assert "ned.testa:27" in res.output and "latin-1" in res.output and "Traceback" not in res.output
+
+
+def test_wnut17_comma_joined_tags_are_reported_not_fatal() -> None:
+    path = shared_path("corpora", "wnut17", "emerging.test.conll")
+    joined = sum(1 for ln in path.read_text(encoding="utf-8").splitlines() if "," in ln.split("\t")[-1] and "\t" in ln)
+    assert joined == 297  # SOURCE.txt: "297 comma-joined multi-tags"
+    report = validate_file(path)
+    bad = [d for d in report.diagnostics if d.code == "V165"]
+    assert len(bad) == joined
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert all("," in lines[d.location.line - 1].split("\t")[-1] for d in bad if d.location.line)
