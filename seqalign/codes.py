@@ -196,6 +196,11 @@ CATALOG.update(
             "Normalizing later shifts every offset after a combining sequence. Normalize before annotating.",
         ),
         "V180": ("document id appears twice", "The same document is counted twice (and may leak across splits). Deduplicate."),
+        "V181": (
+            "row document ids differ from the document header (CoNLL-2012)",
+            "Tools that split by the row id and tools that split by the header disagree on document boundaries, so "
+            "train/test splits by document can leak. Make the ids agree.",
+        ),
         "F101": (
             "non-entity lines kept aside (relations, events, attributes, notes)",
             "Not spans, so not training data for a tagger; kept and written back when the target is the same format.",

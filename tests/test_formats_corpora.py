@@ -38,10 +38,13 @@ CORPORA = [
     ("w2ner_json_genia_cadec/cadec/dev.json", "w2ner", 1097, 898),
     ("w2ner_json_genia_cadec/cadec/test.json", "w2ner", 1160, 990),
     ("norne_conllu/no_bokmaal-ud-test.conllu", "conllu", 1939, None),
+    ("conll2012_ontonotes_sample/coref.gold_conll", "conll2012", 9, 13),  # "9 sentences, 13 NER entities"
+    ("conll2012_ontonotes_sample/subdomain/example.gold_conll", "conll2012", 4, 5),
+    ("conll2012_ontonotes_sample/subdomain2/example.gold_conll", "conll2012", 1, 0),
 ]
 # brat sets with event triggers: all T lines are spans when triggers="spans" ("T 2201", "T 520").
 BRAT_ALL_T = [("brat/dimb_re", 40, 2201), ("brat/bionlp_st_2011_ge", 20, 520)]
-BYTE_EXACT = {"brat", "doccano", "conllu", "w2ner"}  # writers that reproduce the source files byte for byte
+BYTE_EXACT = {"brat", "doccano", "conllu", "w2ner", "conll2012"}  # writers that reproduce the source files byte for byte
 
 
 def _read(path: Path, fmt: str, **kw: Any) -> list[Any]:

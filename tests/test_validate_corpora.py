@@ -164,3 +164,14 @@ def test_wnut17_comma_joined_tags_are_reported_not_fatal() -> None:
     assert len(bad) == joined
     lines = path.read_text(encoding="utf-8").splitlines()
     assert all("," in lines[d.location.line - 1].split("\t")[-1] for d in bad if d.location.line)
+
+
+def test_conll2012_header_vs_row_document_ids() -> None:
+    path = shared_path("corpora", "conll2012_ontonotes_sample", "subdomain", "example.gold_conll")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("(")[1].split(")")[0]
+    rows = [ln.split()[0] for ln in lines if ln.strip() and not ln.startswith("#")]
+    assert header not in rows  # SOURCE.txt: "header doc id differs from row doc ids"
+    report = validate_file(path)
+    assert report.code_counts()["V181"] == 4  # every one of its 4 sentences
+    assert _codes("conll2012_ontonotes_sample", "coref.gold_conll")["V181"] == 0

@@ -11,11 +11,12 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import InputError
-from . import atis, brat, conll, conllu, docbin, doccano, hf_disk, jsonl, label_studio, prodigy, pubtator, w2ner
+from . import atis, brat, conll, conll2012, conllu, docbin, doccano, hf_disk, jsonl, label_studio, prodigy, pubtator, w2ner
 
 # Sniffing order matters: the specific JSON dialects before plain JSONL, CoNLL-U before CoNLL columns.
 REGISTRY: dict[str, ModuleType] = {
-    m.NAME: m for m in (label_studio, w2ner, prodigy, doccano, jsonl, pubtator, brat, conllu, conll, atis, docbin, hf_disk)
+    m.NAME: m
+    for m in (label_studio, w2ner, prodigy, doccano, jsonl, pubtator, brat, conll2012, conllu, conll, atis, docbin, hf_disk)
 }
 _KINDS = {"conll": "tags", "conllu": "tags", "jsonl": "spans", "hf": "tags"}
 
