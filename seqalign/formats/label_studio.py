@@ -190,11 +190,8 @@ def _one(
         notes=notes,
     )
     infos = ex.meta["span_info"]
-    good = [
-        keeps[i]
-        for i, r in enumerate(raws)
-        if not any(b["start"] is r.start and b["label"] == r.label for b in ex.meta.get("bad_spans", []))
-    ]
+    bad = {b["index"] for b in ex.meta.get("bad_spans", [])}
+    good = [keep for i, keep in enumerate(keeps) if i not in bad]
     if len(good) == len(infos):
         for info, keep in zip(infos, good, strict=True):
             info["extra"] = keep
@@ -213,10 +210,6 @@ def _result(ex: Example, i: int, unit: str) -> dict[str, Any]:
     r = {kk: v for kk, v in keep.items() if kk != "value"}
     if info.get("id") is not None:
         r["id"] = info["id"]
-    return {"value": value, **{kk: v for kk, v in r.items() if kk != "value"}} if "id" not in keep else _ordered(keep, r, value)
-
-
-def _ordered(keep: dict[str, Any], r: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
     return {"value": value, **r}
 
 
@@ -256,7 +249,7 @@ def write(path: str | Path, items: Iterable[Example], *, offset_unit: str = "cod
             shell = dict(te.get("task") or {"id": _int_or(doc), "data": {te.get("text_key", "text"): ex.text}})
             for lk in te.get("lists", ["annotations"] if ex.meta.get("origin") != "task" else []):
                 shell[lk] = list((te.get("id_lists") or {}).get(lk, []))
-            tasks.append(_reorder(shell, te.get("task")))
+            tasks.append(shell)
             projects.append(te.get("project"))
             current = doc
         list_key = (
@@ -280,10 +273,6 @@ def write(path: str | Path, items: Iterable[Example], *, offset_unit: str = "cod
         out = tasks
     atomic_text(path, [json.dumps(out, ensure_ascii=False, indent=2), "\n"])
     return len(tasks)
-
-
-def _reorder(shell: dict[str, Any], original: dict[str, Any] | None) -> dict[str, Any]:
-    return shell
 
 
 def _int_or(v: str) -> Any:

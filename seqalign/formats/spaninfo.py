@@ -96,6 +96,7 @@ def place(
                 )
             bad.append(
                 {
+                    "index": k,
                     "start": r.start,
                     "end": r.end,
                     "label": r.label,
