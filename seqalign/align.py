@@ -356,11 +356,30 @@ def align_example(
         first_pos_of_unit.setdefault(u, k)
         last_pos_of_unit[u] = k
 
+    # A unit whose label is withheld breaks the sequence: decoding reads each stretch between such breaks on its
+    # own, so each stretch is encoded on its own too (no IOB1/IOE1 marker or IO merge reaches across a break).
+    seg_of_unit: dict[int, int] = {}
+    seg = 0
+    for u in range(len(u_start)):
+        if u in ignored_units:
+            seg += 1
+        else:
+            seg_of_unit[u] = seg
+    seg_of_pos = [seg_of_unit[u] for u in pos_unit]
+
     live = sorted((f for f in fates if f.current is not None and f.units is not None), key=lambda f: f.units)
     chunks = [(first_pos_of_unit[f.units[0]], last_pos_of_unit[f.units[1]] + 1, f.current.label) for f in live]
     if unrepresentable(chunks, cfg.scheme):
-        _merge_adjacent(live, chunks, cfg.scheme.name)
-    tags = spans_to_tags(len(label_pos), chunks, cfg.scheme)
+        _merge_adjacent(live, chunks, seg_of_pos, cfg.scheme.name)
+    tags = ["O"] * len(label_pos)
+    k0 = 0
+    while k0 < len(label_pos):
+        k1 = k0
+        while k1 < len(label_pos) and seg_of_pos[k1] == seg_of_pos[k0]:
+            k1 += 1
+        local = [(a - k0, b - k0, t) for a, b, t in chunks if k0 <= a < k1]
+        tags[k0:k1] = spans_to_tags(k1 - k0, local, cfg.scheme)
+        k0 = k1
 
     labels = [IGNORE] * n
     for p, t in zip(label_pos, tags, strict=True):
@@ -446,12 +465,17 @@ def align_example(
     return Aligned(rows, diags, counts, sorted(set(kept)))
 
 
-def _merge_adjacent(live: list[_Fate], chunks: list[tuple[int, int, str]], scheme: str) -> None:
+def _merge_adjacent(live: list[_Fate], chunks: list[tuple[int, int, str]], seg_of_pos: list[int], scheme: str) -> None:
     """Under IO, adjacent same-type entities read back as one: say so, and record the span they become."""
     k = 0
     while k < len(chunks):
         j = k
-        while j + 1 < len(chunks) and chunks[j][1] == chunks[j + 1][0] and chunks[j][2] == chunks[j + 1][2]:
+        while (
+            j + 1 < len(chunks)
+            and chunks[j][1] == chunks[j + 1][0]
+            and chunks[j][2] == chunks[j + 1][2]
+            and seg_of_pos[chunks[j][0]] == seg_of_pos[chunks[j + 1][0]]
+        ):
             j += 1
         if j > k:
             first, last = live[k].current, live[j].current
