@@ -123,8 +123,16 @@ def read(path: str | Path, *, encoding: str = "utf-8", **_: object) -> Iterator[
         yield held
 
 
+def _words(ex: Example) -> tuple[list[str], list[tuple[int, int]]]:
+    """The example's words, or its whitespace-separated tokens (CoNLL-2012 columns cannot hold a space)."""
+    if ex.words is not None and ex.word_offsets is not None:
+        return ex.words, ex.word_offsets
+    offs = [(m.start(), m.end()) for m in re.finditer(r"\S+", ex.text)]
+    return [ex.text[a:b] for a, b in offs], offs
+
+
 def _cells(ex: Example) -> list[str]:
-    offs = ex.word_offsets or []
+    offs = _words(ex)[1]
     starts = {a: i for i, (a, _) in enumerate(offs)}
     ends = {b: i for i, (_, b) in enumerate(offs)}
     cells = ["*"] * len(offs)
@@ -162,7 +170,7 @@ def write(path: str | Path, items: Iterable[Example], **_: object) -> int:
                 if not extra and ex.doc_id != last_doc:
                     yield f"#begin document ({ex.doc_id or 'doc'}); part 000\n"
                     last_doc = ex.doc_id
-                for i, (w, cell) in enumerate(zip(ex.words or [], cells, strict=True)):
+                for i, (w, cell) in enumerate(zip(_words(ex)[0], cells, strict=True)):
                     cols = (
                         lines[i].split()
                         if lines
