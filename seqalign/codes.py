@@ -159,6 +159,11 @@ CATALOG.update(
             "crossing spans (partial overlap)",
             "Neither flat nor nested tagging can hold both; usually an annotation slip. Fix one boundary.",
         ),
+        "V122": (
+            "spans share characters and one of them is discontinuous (crossing through a shared word)",
+            "Typical of discontinuous annotation ('severe shoulder ... pain' and 'knee pain' share 'pain'); no flat or "
+            "nested tagging holds both. Keep them in brat/W2NER/JSONL, or pick --discontinuous for flat targets.",
+        ),
         "V130": (
             "discontinuous span (several fragments)",
             "Flat tags cannot hold a gap; convert follows --discontinuous split|hull|drop|error and reports each span.",

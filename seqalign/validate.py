@@ -30,6 +30,7 @@ DUPLICATE = "S206"
 SAME_RANGE_OTHER_LABEL = "V111"
 NESTED = "V120"
 CROSSING = "V121"
+CROSSING_DISCONTINUOUS = "V122"
 DISCONTINUOUS = "V130"
 UNKNOWN_LABEL = "V140"
 CUTS_WORD = "V150"
@@ -313,38 +314,53 @@ def check_structure(ex: Example, checks: Checks) -> list[Diagnostic]:
             )
         same.append(sp)
         labelled.add(key)
-    uniq = sorted({(s, e) for s, e in seen if e > s}, key=lambda t: (t[0], -t[1]))
-    open_: list[tuple[int, int]] = []
-    for s, e in uniq:
-        open_ = [o for o in open_ if o[1] > s]
-        for os_, oe in open_:
-            a = seen[(os_, oe)][0]
-            b = seen[(s, e)][0]
+    # overlaps are judged on the characters each span covers, so discontinuous spans that share a word
+    # (CADEC: "severe shoulder ... pain" and "knee pain") cross, and a gap is not part of the span
+    shapes: dict[tuple[tuple[int, int], ...], Span] = {}
+    for sp, info in zip(ex.spans, infos, strict=True):
+        frags = tuple(sorted(tuple(f) for f in info.get("fragments") or [(sp.start, sp.end)] if f[1] > f[0]))
+        if frags:
+            shapes.setdefault(frags, sp)
+    order = sorted(shapes, key=lambda f: (f[0][0], -f[-1][1]))
+    open_: list[tuple[tuple[int, int], ...]] = []
+    for fr in order:
+        s, e = fr[0][0], fr[-1][1]
+        open_ = [o for o in open_ if o[-1][1] > s]
+        mine = _chars(fr)
+        for other in open_:
+            theirs = _chars(other)
+            if not mine & theirs:
+                continue
+            a, b = shapes[other], shapes[fr]
             loc = _loc(ex, checks, s, e)
-            if e <= oe:
+            text_a = " ".join(ex.text[x:y] for x, y in other)
+            text_b = " ".join(ex.text[x:y] for x, y in fr)
+            if mine <= theirs or theirs <= mine:
+                inner, outer = (b, a) if mine <= theirs else (a, b)
+                t_in, t_out = (text_b, text_a) if mine <= theirs else (text_a, text_b)
                 out.append(
                     _diag(
-                        NESTED,
-                        Severity.WARNING,
-                        f"{b.label} {ex.text[s:e]!r} is nested in {a.label} {ex.text[os_:oe]!r}",
-                        loc,
-                        b,
-                        ex.text[s:e],
+                        NESTED, Severity.WARNING, f"{inner.label} {t_in!r} is nested in {outer.label} {t_out!r}", loc, b, text_b
                     )
                 )
             else:
+                code = CROSSING_DISCONTINUOUS if len(fr) > 1 or len(other) > 1 else CROSSING
                 out.append(
                     _diag(
-                        CROSSING,
+                        code,
                         Severity.WARNING,
-                        f"{b.label} {ex.text[s:e]!r} crosses {a.label} {ex.text[os_:oe]!r} ({os_}-{oe})",
+                        f"{b.label} {text_b!r} crosses {a.label} {text_a!r} ({a.start}-{a.end})",
                         loc,
                         b,
-                        ex.text[s:e],
+                        text_b,
                     )
                 )
-        open_.append((s, e))
+        open_.append(fr)
     return out
+
+
+def _chars(frags: tuple[tuple[int, int], ...]) -> set[int]:
+    return {i for x, y in frags for i in range(x, y)}
 
 
 def check_text(ex: Example, checks: Checks) -> list[Diagnostic]:
