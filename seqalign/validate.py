@@ -371,12 +371,21 @@ def check_text(ex: Example, checks: Checks) -> list[Diagnostic]:
             found[ch] = found.get(ch, 0) + 1
     if found:
         inside = ""
+        line = None
+        first = next((i for i, ch in enumerate(ex.text) if ch in INVISIBLE), 0)
         if ex.words is not None:
-            n = sum(1 for w in ex.words if any(c in INVISIBLE for c in w))
-            inside = f"; {n} token(s) contain one"
+            hit = [i for i, w in enumerate(ex.words) if any(c in INVISIBLE for c in w)]
+            inside = f"; {len(hit)} token(s) contain one" + (f", first {ex.words[hit[0]]!r}" if hit else "")
+            if hit and ex.line and not ex.meta.get("source_format"):
+                line = ex.line + hit[0]  # plain CoNLL: one token per line
         what = ", ".join(f"{v} x U+{ord(k):04X} {INVISIBLE[k]}" for k, v in found.items())
         out.append(
-            _diag(INVISIBLE_CHAR, Severity.WARNING, f"invisible or non-breaking characters: {what}{inside}", _loc(ex, checks))
+            _diag(
+                INVISIBLE_CHAR,
+                Severity.WARNING,
+                f"invisible or non-breaking characters: {what}{inside}",
+                _loc(ex, checks, first, first + 1, line),
+            )
         )
     if not unicodedata.is_normalized("NFC", ex.text):
         out.append(_diag(NOT_NFC, Severity.INFO, "text is not in Unicode NFC form (combining characters)", _loc(ex, checks)))

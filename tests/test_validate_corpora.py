@@ -193,3 +193,27 @@ def test_conll2012_header_vs_row_document_ids() -> None:
     report = validate_file(path)
     assert report.code_counts()["V181"] == 4  # every one of its 4 sentences
     assert _codes("conll2012_ontonotes_sample", "coref.gold_conll")["V181"] == 0
+
+
+def test_invisible_characters_inside_tokens() -> None:
+    path = shared_path("corpora", "wnut17", "emerging.dev.conll")
+    zw_lines = [n for n, ln in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "\u200b" in ln]
+    assert zw_lines  # SOURCE.txt: "zero-width space inside a token"
+    found = [d for d in validate_file(path).diagnostics if d.code == "V174" and "200B" in d.message]
+    assert len(found) == len(zw_lines)
+    assert all("token(s) contain one" in d.message for d in found)
+    assert sorted(d.location.line for d in found) == zw_lines  # the token's own line
+
+
+def test_unknown_labels_against_a_label_list(tmp_path: Path) -> None:
+    src = shared_path("corpora", "doccano", "v1_2_data_label", "all.jsonl")
+    labels = tmp_path / "labels.txt"
+    labels.write_text("PERSON\n", encoding="utf-8")
+    recs = [json.loads(x) for x in src.read_text(encoding="utf-8").splitlines() if x.strip()]
+    other = sum(1 for r in recs for s in r["label"] if s[2] != "PERSON")
+    report = validate_file(src, labels_file=labels)
+    assert report.code_counts()["V140"] == other == 4  # "test_label 4, PERSON 3"
+    res = CliRunner().invoke(main, ["validate", str(src), "--labels", str(labels), "--select", "V140"])
+    assert res.exit_code == 1 and "test_label" in res.output
+    labels.write_text(json.dumps({"labels": ["O", "B-PERSON", "I-PERSON", "B-test_label", "I-test_label"]}), encoding="utf-8")
+    assert validate_file(src, labels_file=labels).code_counts()["V140"] == 0  # a seqalign labels.json works too
