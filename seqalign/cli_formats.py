@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .codes import CATALOG
+from .formats import REGISTRY
 from .model import Report, Severity
 from .offsets import UNITS
 
@@ -48,10 +49,8 @@ def print_text(report: Report, console: Console, per_code: int = 5) -> None:
     for code, ds in sorted(by_code.items()):
         console.print(f"[bold]{code}[/bold] x{len(ds)}: {CATALOG.get(code, ('', ''))[0]}")
         for d in ds[:per_code]:
-            fix = f"  [green]fix:[/green] {d.fix}" if d.fix else ""
-            console.print(f"  {d.location}: {d.message}{fix}", markup=False) if not fix else console.print(
-                f"  {_esc(str(d.location))}: {_esc(d.message)}{fix}"
-            )
+            fix = f"  [green]fix:[/green] {_esc(d.fix)}" if d.fix else ""
+            console.print(f"  {_esc(str(d.location))}: {_esc(d.message)}{fix}")
         if len(ds) > per_code:
             console.print(f"  ... {len(ds) - per_code} more (--json for all)")
     if "fixes_applied" in m:
@@ -64,7 +63,13 @@ def _esc(s: str) -> str:
 
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("--from", "fmt", default=None, help="Input format (default: detected from content, then extension).")
+@click.option(
+    "--from",
+    "fmt",
+    type=click.Choice(sorted(REGISTRY)),
+    default=None,
+    help="Input format (default: detected from content, then extension).",
+)
 @click.option("--encoding", default="utf-8", show_default=True, help="Input text encoding (e.g. latin-1).")
 @click.option("--tokenizer", default=None, help="Also report spans that cut this tokenizer's subword tokens (S201).")
 @click.option(
