@@ -66,7 +66,7 @@ def check_tags_file(
     res = check_sequences(seqs, input_scheme, repair)
     if res.scheme is None and repair != "none":
         raise UsageError(
-            f"the tag scheme is ambiguous ({res.detection.note if res.detection else ''}); a repair needs to know it",
+            f"the tag scheme is {res.scheme_source} ({res.detection.note if res.detection else ''}); a repair needs to know it",
             file=str(path),
             hint="pass --input-scheme",
         )

@@ -120,8 +120,9 @@ def check_tags(
 
 def _print_check(res: Any, file: str, max_shown: int, out: Path | None) -> None:
     det = res.detection
-    if res.scheme_source == "ambiguous" and det is not None:
-        err.print(f"{file}: scheme ambiguous: {det.note}; pass --input-scheme", soft_wrap=True)
+    if res.scheme is None and det is not None:
+        what = "ambiguous" if res.scheme_source == "ambiguous" else "invalid under every scheme"
+        err.print(f"{file}: scheme {what}: {det.note}; pass --input-scheme", soft_wrap=True)
         return
     how = {"given": "given", "detected": "detected", "closest": "invalid under every scheme; closest"}[res.scheme_source]
     err.print(f"{file}: scheme {res.scheme} ({how})", soft_wrap=True)

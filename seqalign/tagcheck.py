@@ -94,7 +94,7 @@ class TagIssue:
 @dataclass(slots=True)
 class CheckResult:
     scheme: str | None  # the scheme the sequences were checked under (None when ambiguous)
-    scheme_source: str  # "given" | "detected" | "closest" | "ambiguous"
+    scheme_source: str  # "given" | "detected" | "closest" | "ambiguous" | "invalid" (no scheme has the prefixes)
     detection: Detection | None
     policy: str
     issues: list[TagIssue] = field(default_factory=list)
@@ -182,8 +182,8 @@ def check_sequences(seqs: list[TagSequence], scheme: str | None = None, policy: 
         elif detection.status == "invalid" and detection.candidates:
             best = min(detection.candidates, key=lambda n: (detection.candidates[n], PREFERENCE.index(n)))
             sch, source = get_scheme(best), "closest"
-        else:
-            sch, source = None, "ambiguous"
+        else:  # ambiguous, or no scheme has every prefix used
+            sch, source = None, "ambiguous" if detection.status == "ambiguous" else "invalid"
     result = CheckResult(sch.name if sch else None, source, detection, policy)
     result.sequences = len(seqs)
     result.tokens = sum(len(s.tags) for s in seqs)

@@ -1,0 +1,193 @@
+"""The tag verbs end to end through the CLI: transitions, check-tags, decode (ids / logits / probabilities), evaluate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES
+
+from seqalign.api import align_file
+from seqalign.cli import main
+
+SAMPLE = """-DOCSTART- O
+
+John B-PER
+Smith I-PER
+visited O
+New B-LOC
+York I-LOC
+. O
+
+Paris B-LOC
+Berlin B-LOC
+and O
+Anna B-PER
+Berg I-PER
+met O
+Bob B-PER
+. O
+"""
+
+
+def run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, list(args))
+    return res.exit_code, res.output
+
+
+def test_transitions_matrix_from_types_and_from_labels(tmp_path: Path) -> None:
+    code, out = run("transitions", "--scheme", "bilou", "--types", "PER,LOC")
+    assert code == 0
+    t = json.loads(out)
+    ix = {lab: i for i, lab in enumerate(t["labels"])}
+    assert t["labels"][0] == "O" and len(t["labels"]) == 9
+    m = t["matrix"]
+    assert m[ix["B-PER"]][ix["L-PER"]] and not m[ix["B-PER"]][ix["L-LOC"]] and not m[ix["O"]][ix["L-PER"]]
+    assert m[ix["U-PER"]][ix["U-PER"]] and not m[ix["B-PER"]][ix["O"]]
+    assert t["start"][ix["U-LOC"]] and not t["start"][ix["I-LOC"]]
+    assert t["end"][ix["L-LOC"]] and not t["end"][ix["B-LOC"]]
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"scheme": "IOB2", "labels": ["O", "B-X", "I-X"]}))
+    code, out = run("transitions", "--scheme", "bio", "--labels", str(labels))
+    assert code == 0 and json.loads(out)["matrix"] == [[True, True, False], [True, True, True], [True, True, True]]
+    code, _ = run("transitions", "--scheme", "bilou", "--labels", str(labels))
+    assert code == 2
+    assert run("transitions", "--scheme", "bio")[0] == 2
+
+
+def test_check_tags_reports_and_repairs(tmp_path: Path) -> None:
+    src = tmp_path / "bad.conll"
+    src.write_text("A\tO\nB\tI-PER\nC\tI-PER\n\nD\tB-LOC\nE\tI-ORG\nF\tB-PER,B-LOC\n", encoding="utf-8")
+    code, out = run("check-tags", str(src), "--input-scheme", "iob2", "--json")
+    assert code == 1
+    res = json.loads(out)
+    got = [(i["line"], i["position"], i["prev"], i["tag"], i["kind"]) for i in res["issues"]]
+    assert got == [
+        (2, 1, "O", "I-PER", "no-start"),
+        (6, 1, "B-LOC", "I-ORG", "type-switch"),
+        (7, 2, "I-ORG", "B-PER,B-LOC", "multi-tag"),
+    ]
+    fixed = tmp_path / "fixed.conll"
+    code, out = run("check-tags", str(src), "--input-scheme", "iob2", "--repair", "join", "--out", str(fixed), "--json")
+    assert code == 0
+    assert all(i["policy"] == "join" for i in json.loads(out)["issues"])
+    assert fixed.read_text(encoding="utf-8") == "A\tO\nB\tB-PER\nC\tI-PER\n\nD\tB-LOC\nE\tB-ORG\nF\tB-PER\n"
+    assert run("check-tags", str(fixed))[0] == 0
+    assert run("check-tags", str(src), "--out", str(fixed))[0] == 2  # --out needs a repair
+
+
+def test_check_tags_detects_over_the_whole_file(tmp_path: Path) -> None:
+    src = tmp_path / "iob1.conll"
+    # I-X at a sentence start and B-X only between two X entities: IOB1 reads it legally, IOB2 does not.
+    src.write_text("a\tI-X\nb\tB-X\n\nc\tO\nd\tI-X\n", encoding="utf-8")
+    code, out = run("check-tags", str(src), "--json")
+    res = json.loads(out)
+    assert code == 0 and res["scheme"] == "IOB1" and res["scheme_source"] == "detected"
+    assert res["detection"]["candidates"]["IOB2"] == 2
+    invalid = tmp_path / "invalid.conll"
+    invalid.write_text("a\tB-X\nb\tM-X\nc\tI-X\n", encoding="utf-8")  # no scheme has B, M and I
+    code, out = run("check-tags", str(invalid), "--json")
+    assert code == 2 and json.loads(out)["scheme"] is None
+    empty = tmp_path / "empty.conll"
+    empty.write_text("", encoding="utf-8")
+    assert run("check-tags", str(empty))[0] == 2
+
+
+def test_check_tags_reads_tag_only_lines(tmp_path: Path) -> None:
+    src = tmp_path / "seq.out"
+    src.write_text("O B-a I-a O\nI-b O O B-c\n", encoding="utf-8")
+    code, out = run("check-tags", str(src), "--json")
+    assert code == 1
+    issues = json.loads(out)["issues"]
+    assert [(i["line"], i["position"], i["tag"]) for i in issues] == [(2, 0, "I-b")]
+    fixed = tmp_path / "fixed.out"
+    assert run("check-tags", str(src), "--repair", "drop", "--out", str(fixed))[0] == 0
+    assert fixed.read_text(encoding="utf-8") == "O B-a I-a O\nO O O B-c\n"
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("ds")
+    src = d / "s.conll"
+    src.write_text(SAMPLE, encoding="utf-8")
+    out = d / "out"
+    align_file(src, str(FIXTURES / "tokenizers" / "wordpiece-bert"), out, scheme="bio", max_length=8, overlap=2)
+    return src, out
+
+
+def _gold_spans(path: Path) -> list[list[list[object]]]:
+    return [[[s["start"], s["end"], s["label"]] for s in json.loads(x)["spans"]] for x in path.read_text().splitlines()]
+
+
+def test_decode_gold_ids_logits_and_probabilities(dataset: tuple[Path, Path], tmp_path: Path) -> None:
+    import datasets
+
+    src, out = dataset
+    gold_out = tmp_path / "gold.jsonl"
+    code, _ = run("decode", str(out), "-o", str(gold_out), "--text-from", str(src))
+    assert code == 0
+    recs = [json.loads(x) for x in gold_out.read_text().splitlines()]
+    # By hand: "John Smith visited New York ." and "Paris Berlin and Anna Berg met Bob ."
+    assert [[(s["text"], s["label"]) for s in r["spans"]] for r in recs] == [
+        [("John Smith", "PER"), ("New York", "LOC")],
+        [("Paris", "LOC"), ("Berlin", "LOC"), ("Anna Berg", "PER"), ("Bob", "PER")],
+    ]
+    ds = datasets.load_from_disk(str(out))
+    assert len(ds) > 2, "windows must be in play"
+    n_labels = len(json.loads((out / "labels.json").read_text())["labels"])
+    width = max(len(r) for r in ds["input_ids"]) + 3  # padded past every row
+    ids = np.full((len(ds), width), -100, dtype=np.int64)
+    logits = np.zeros((len(ds), width, n_labels), dtype=np.float32)
+    # A model that agrees with the gold labels: every piece of a word predicts the word's label (its first
+    # piece's), specials predict O (they must be ignored whatever they say).
+    word_label = {
+        (r["id"], w): lab for r in ds for lab, w in zip(r["labels"], r["word_ids"], strict=True) if lab >= 0 and w is not None
+    }
+    for i, r in enumerate(ds):
+        for k, w in enumerate(r["word_ids"]):
+            lab = word_label.get((r["id"], w), 0) if w is not None else 0
+            ids[i, k] = lab
+            logits[i, k, lab] = 4.0
+    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    np.save(tmp_path / "ids.npy", ids)
+    np.save(tmp_path / "logits.npy", logits)
+    with open(tmp_path / "probs.jsonl", "w") as fh:
+        for i, labs in enumerate(ds["labels"]):
+            fh.write(json.dumps({"probabilities": probs[i, : len(labs)].tolist()}) + "\n")
+    # ... and a model that disagrees on the non-first pieces (says O there): only `first` still reads the words.
+    np.save(tmp_path / "ids_o.npy", np.where(np.array([[*r, *[-100] * (width - len(r))] for r in ds["labels"]]) >= 0, ids, 0))
+    for pred, agg in (("ids.npy", "first"), ("logits.npy", "average"), ("probs.jsonl", "max")):
+        p_out = tmp_path / f"{pred}.out"
+        code, output = run("decode", str(out), "-o", str(p_out), "--predictions", str(tmp_path / pred), "--aggregation", agg)
+        assert code == 0, output
+        assert _gold_spans(p_out) == _gold_spans(gold_out)
+    o_out = tmp_path / "o.out"
+    for agg, same in (("first", True), ("average", False)):
+        assert (
+            run("decode", str(out), "-o", str(o_out), "--predictions", str(tmp_path / "ids_o.npy"), "--aggregation", agg)[0] == 0
+        )
+        assert (_gold_spans(o_out) == _gold_spans(gold_out)) == same
+    # A prediction file with the wrong number of rows is an input error, not a crash.
+    np.save(tmp_path / "short.npy", ids[:1])
+    code, _ = run("decode", str(out), "-o", str(tmp_path / "x.jsonl"), "--predictions", str(tmp_path / "short.npy"))
+    assert code == 2 and not (tmp_path / "x.jsonl").exists()
+
+
+def test_evaluate_cli_names_the_mode(tmp_path: Path) -> None:
+    gold = tmp_path / "g.conll"
+    pred = tmp_path / "p.conll"
+    gold.write_text("a\tB-X\nb\tI-X\nc\tO\nd\tB-Y\n", encoding="utf-8")
+    pred.write_text("a\tB-X\nb\tI-X\nc\tO\nd\tI-Y\n", encoding="utf-8")
+    code, out = run("evaluate", str(gold), str(pred))
+    assert code == 0 and "seqeval default" in out
+    code, out = run("evaluate", str(gold), str(pred), "--mode", "strict", "--scheme", "iob2", "--json")
+    res = json.loads(out)
+    assert res["mode"] == "strict" and res["overall"]["exact"]["correct"] == 1 and res["overall"]["exact"]["pred"] == 1
+    code, out = run("evaluate", str(gold), str(pred), "--json")
+    assert json.loads(out)["overall"]["exact"]["correct"] == 2  # default mode reads the stray I-Y as an entity
+    short = tmp_path / "short.conll"
+    short.write_text("a\tB-X\n", encoding="utf-8")
+    assert run("evaluate", str(gold), str(short))[0] == 2
