@@ -129,6 +129,12 @@ def _print_check(res: Any, file: str, max_shown: int, out: Path | None) -> None:
     if det is not None and det.status == "invalid":
         counts = ", ".join(f"{k} {v}" for k, v in sorted(det.candidates.items(), key=lambda kv: kv[1]))
         err.print(f"  illegal transitions per scheme: {counts}", soft_wrap=True)
+        if res.first_invalid:
+            f = res.first_invalid
+            err.print(
+                f"  first problem under {res.scheme}: line {f['line']}, example {f['example_id']}, position {f['position']}",
+                soft_wrap=True,
+            )
     for issue in res.issues[:max_shown]:
         where = f"{file}:{issue.line}" if issue.line else file
         what = f"{issue.prev or 'START'} -> {issue.tag or 'END'}" if issue.code == "T101" else repr(issue.tag)

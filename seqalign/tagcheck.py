@@ -101,6 +101,7 @@ class CheckResult:
     repaired: list[list[str]] | None = None
     sequences: int = 0
     tokens: int = 0
+    first_invalid: dict[str, Any] | None = None  # detection "invalid": where the closest scheme first breaks
 
     @property
     def transitions(self) -> int:
@@ -114,6 +115,7 @@ class CheckResult:
                 "scheme": self.detection.scheme,
                 "candidates": self.detection.candidates,
                 "note": self.detection.note,
+                "first_violation": self.first_invalid,
             }
         return {
             "scheme": self.scheme,
@@ -185,6 +187,9 @@ def check_sequences(seqs: list[TagSequence], scheme: str | None = None, policy: 
         else:  # ambiguous, or no scheme has every prefix used
             sch, source = None, "ambiguous" if detection.status == "ambiguous" else "invalid"
     result = CheckResult(sch.name if sch else None, source, detection, policy)
+    if detection is not None and detection.first_violation is not None:
+        k, v = detection.first_violation
+        result.first_invalid = {"example_id": seqs[k].id, "line": seqs[k].line_of(v.position), **v.to_dict()}
     result.sequences = len(seqs)
     result.tokens = sum(len(s.tags) for s in seqs)
     if sch is None:

@@ -56,7 +56,7 @@ def chunk_lists(draw: st.DrawFn, max_len: int = 12) -> tuple[int, list[tuple[int
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(data=st.data())
 def test_violations_agree_with_the_exported_matrix(name: str, data: st.DataObject) -> None:
     """The one table: a sequence is legal iff every step is allowed by the matrix + start/end vectors."""
@@ -73,7 +73,7 @@ def test_violations_agree_with_the_exported_matrix(name: str, data: st.DataObjec
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n != "IO"])
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(data=st.data())
 def test_every_repair_output_is_legal_and_reported(name: str, data: st.DataObject) -> None:
     tags = data.draw(tag_lists(name))
@@ -91,7 +91,7 @@ def test_every_repair_output_is_legal_and_reported(name: str, data: st.DataObjec
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(nc=chunk_lists())
 def test_legal_sequences_read_the_same_under_every_policy(name: str, nc: tuple[int, list[tuple[int, int, str]]]) -> None:
     n, chunks = nc
@@ -103,7 +103,7 @@ def test_legal_sequences_read_the_same_under_every_policy(name: str, nc: tuple[i
     assert repair_tags(tags, sch, "drop")[0] == tags
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(prefix=tag_lists("IOB2", 4), t1=st.sampled_from(TYPES), t2=st.sampled_from(TYPES), suffix=tag_lists("IOB2", 4))
 def test_type_switch_inside_an_entity_is_named(prefix: list[str], t1: str, t2: str, suffix: list[str]) -> None:
     """Kind: a continuation of another type right after an entity tag (B-PER I-LOC)."""
@@ -160,7 +160,7 @@ def _pieces_from_tags(tags: list[str], labels: list[str]) -> list[Piece]:
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n != "IO"])
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(nc=chunk_lists())
 def test_adjacent_same_type_entities_stay_separate(name: str, nc: tuple[int, list[tuple[int, int, str]]]) -> None:
     n, chunks = nc
@@ -172,7 +172,7 @@ def test_adjacent_same_type_entities_stay_separate(name: str, nc: tuple[int, lis
     assert [(s.start, s.end, s.label) for s in spans] == [(4 * a, 4 * b - 1, t) for a, b, t in chunks]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(nc=chunk_lists(), specials=st.sets(st.integers(0, 11)), cut=st.sets(st.integers(0, 11)))
 def test_special_and_ignored_positions_are_never_read(
     nc: tuple[int, list[tuple[int, int, str]]], specials: set[int], cut: set[int]

@@ -29,7 +29,7 @@ def tags_of(name: str) -> st.SearchStrategy[list[str]]:
 
 
 @pytest.mark.parametrize("name", ["IOB1", "IOB2", "IOE1", "IOE2", "IOBES"])
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(data=st.data())
 def test_begin_equals_seqeval_default(name: str, data: st.DataObject) -> None:
     """Legal or not, our lenient reading is conlleval's (seqeval default) for these five schemes."""
@@ -37,7 +37,7 @@ def test_begin_equals_seqeval_default(name: str, data: st.DataObject) -> None:
     assert sorted(tags_to_spans(tags, SCHEMES[name], "begin")[0]) == sorted(seqeval_default_entities(tags))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(tags=tags_of("BILOU"))
 def test_bilou_default_differs_only_on_u_and_l(tags: list[str]) -> None:
     """seqeval's default chunker knows B/I/E/S only: with U-/L- in play it merges (U-A U-A -> one entity)."""
@@ -49,14 +49,14 @@ def test_bilou_default_differs_only_on_u_and_l(tags: list[str]) -> None:
 
 
 @pytest.mark.parametrize("name", ["IOB2", "IOE2", "IOBES", "BILOU"])
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(data=st.data())
 def test_drop_equals_seqeval_strict(name: str, data: st.DataObject) -> None:
     tags = data.draw(tags_of(name))
     assert sorted(tags_to_spans(tags, SCHEMES[name], "drop")[0]) == sorted(seqeval_strict_entities(tags, name))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(tags=tags_of("IOB1"))
 def test_iob1_strict_differences_are_the_documented_ones(tags: list[str]) -> None:
     ours = set(tags_to_spans(tags, SCHEMES["IOB1"], "drop")[0])
@@ -72,7 +72,7 @@ def test_iob1_strict_differences_are_the_documented_ones(tags: list[str]) -> Non
         assert tags[a] == f"I-{t}" and a > 0 and tags[a - 1] == f"B-{t}"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(tags=tags_of("IOE1"))
 def test_ioe1_strict_differences_are_the_documented_ones(tags: list[str]) -> None:
     """seqeval's IOE1 cannot open a one-token E-X entity unless an E-X precedes it (even in legal input)."""
