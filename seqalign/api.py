@@ -10,17 +10,18 @@ from typing import Any
 from . import formats
 from .align import AlignConfig, align_example
 from .errors import InputError, UsageError
-from .export.token_classification import write_dataset
+from .export.token_classification import write_batches
 from .model import IGNORE, Example, Report
 from .pipeline import (
+    BATCH,
     ReadOptions,
-    align_stream,
+    align_record_batches,
     collect_types,
+    default_workers,
     label_map,
     open_examples,
     raise_on_overlap_errors,
     resolve_input_scheme,
-    rows_of,
     word_tags_to_spans,
 )
 from .schemes import Scheme, TagError, get_scheme
@@ -29,7 +30,23 @@ from .tokenization import load_tokenizer, split_words, word_pieces
 _HUGE = 1 << 30
 
 
+# Pass 1 keeps the examples it read while they fit in this many characters of text, so that small and
+# medium files (CoNLL-2003 train is 1.2 M) are read once; larger ones are streamed again from disk.
+KEEP_CHARS = 4_000_000
+
+
 def _first_pass(again: Callable[[], Iterator[Example]], file: str) -> tuple[int, bool, list[list[str]], list[str]]:
+    n, word_input, tagseqs, types, _ = _first_pass_keeping(again, file, 0)
+    return n, word_input, tagseqs, types
+
+
+def _first_pass_keeping(
+    again: Callable[[], Iterator[Example]], file: str, keep_chars: int
+) -> tuple[int, bool, list[list[str]], list[str], list[Example] | None]:
+    """Pass 1: count, kind of input, tag sequences (for detection), types; plus the examples themselves
+    while their text stays under ``keep_chars`` (None once it does not: the caller reads again)."""
+    kept: list[Example] | None = [] if keep_chars > 0 else None
+    chars = 0
     n = 0
     word_input: bool | None = None
     tagseqs: list[list[str]] = []
@@ -42,9 +59,15 @@ def _first_pass(again: Callable[[], Iterator[Example]], file: str) -> tuple[int,
         if is_words and ex.word_tags is not None:
             tagseqs.append(ex.word_tags)
         types.update(collect_types([ex]))
+        if kept is not None:
+            chars += len(ex.text)
+            if chars > keep_chars:
+                kept = None
+            else:
+                kept.append(ex)
     if n == 0:
         raise InputError("no examples found (the file holds no sentences or records)", file=file)
-    return n, bool(word_input), tagseqs, sorted(types)
+    return n, bool(word_input), tagseqs, sorted(types), kept
 
 
 def _load_labels(path: Path, target: Scheme, types: list[str]) -> dict[str, Any]:
@@ -87,11 +110,17 @@ def align_file(
     save_format: str = "arrow",
     read: ReadOptions = ReadOptions(),
     progress: Callable[[int, str], Any] | None = None,
+    workers: int | None = None,
+    word_cache: bool = True,
 ) -> Report:
-    """The main job: INPUT -> dataset in OUT (+ labels.json, report.json). Returns the report."""
+    """The main job: INPUT -> dataset in OUT (+ labels.json, report.json). Returns the report.
+
+    ``workers``: processes that align batches (default: all cores; the output is the same for any number).
+    ``word_cache=False`` encodes every sentence in full (the reference path the cache is tested against).
+    """
     file = str(input_path)
     fmt, again = open_examples(input_path, read)
-    n, word_input, tagseqs, types = _first_pass(again, file)
+    n, word_input, tagseqs, types, kept = _first_pass_keeping(again, file, KEEP_CHARS)
     in_scheme, detection = (
         resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
     )
@@ -99,6 +128,8 @@ def align_file(
     labels = _load_labels(Path(labels_file), target, types) if labels_file else label_map(target, types)
     labels["label_subwords"] = label_subwords
     adapter = load_tokenizer(tokenizer, words=word_input)
+    if not word_cache:
+        adapter.word_cache = "off"
     max_len = max_length or adapter.max_length
     if max_len <= adapter.n_special:
         raise UsageError(f"--max-length {max_len} leaves no room next to the {adapter.n_special} special tokens")
@@ -130,12 +161,24 @@ def align_file(
     if detection is not None and detection.note:
         report.notes.append(f"input scheme detected as {in_scheme.name}: {detection.note}")
 
-    examples: Iterator[Example] = again()
+    examples: Iterator[Example] = _drain(kept) if kept is not None else again()
     bar = progress(n, "aligning") if progress else None
     if bar is not None:
         examples = _tick(examples, bar, n)
-    results = align_stream(
-        examples, adapter, cfg, labels["label2id"], input_scheme=in_scheme, repair=repair, file=file, report=report
+    n_workers = default_workers() if workers is None else max(1, workers)
+    if n <= BATCH:
+        n_workers = 1  # one batch: forking costs more than it saves
+    report.meta["workers"] = n_workers
+    batches = align_record_batches(
+        examples,
+        adapter,
+        cfg,
+        labels["label2id"],
+        input_scheme=in_scheme,
+        repair=repair,
+        file=file,
+        report=report,
+        workers=n_workers,
     )
 
     def finished() -> Report:
@@ -146,10 +189,17 @@ def align_file(
         return report
 
     try:
-        write_dataset(out, rows_of(results), labels, finished, save_format)
+        write_batches(out, batches, labels, finished, save_format)
     except TagError as exc:
         raise UsageError(str(exc), file=file, hint="check --input-scheme") from None
     return report
+
+
+def _drain(items: list[Example]) -> Iterator[Example]:
+    """Hand out the kept examples in order, letting go of each one as it is taken."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _tick(examples: Iterator[Example], bar: Any, total: int) -> Iterator[Example]:

@@ -147,6 +147,18 @@ def main() -> None:
 @click.option("--strict-exit", is_flag=True, help="Exit 1 when any span is lost.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report counts as JSON instead of a table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no table.")
+@click.option(
+    "-j",
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that align batches (default: all cores). The output is the same for any number.",
+)
+@click.option(
+    "--no-word-cache",
+    is_flag=True,
+    help="Word input: encode every sentence in full instead of each distinct word once (same output, slower).",
+)
 @read_options
 def align(
     input_path: Path,
@@ -165,6 +177,8 @@ def align(
     strict_exit: bool,
     as_json: bool,
     quiet: bool,
+    workers: int | None,
+    no_word_cache: bool,
     fmt: str | None,
     token_column: int,
     tag_column: int,
@@ -201,6 +215,8 @@ def align(
         save_format=save_format,
         read=_read_opts(fmt, token_column, tag_column, encoding),
         progress=None if quiet or as_json else _progress,
+        workers=workers,
+        word_cache=not no_word_cache,
     )
     _finish(report, out, as_json, quiet, strict_exit)
 

@@ -6,6 +6,7 @@ Files are read twice rather than held in memory: the first pass learns the label
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from . import formats
 from .align import AlignConfig, Aligned, Row, align_example
+from .align_fast import align_words_first
 from .errors import DataProblem, UsageError
 from .model import Diagnostic, Example, Location, Report, Severity, Span
 from .schemes import Detection, Scheme, detect_scheme, get_scheme, parse_tag, tags_to_spans
@@ -121,34 +123,153 @@ def align_stream(
 ) -> Iterator[Aligned]:
     """Align examples batch by batch. Word-tag examples get their spans decoded first."""
     report = report if report is not None else Report()
-    batch: list[Example] = []
+    job = _Job(adapter, cfg, label2id, input_scheme, repair, file)
+    for batch in _chunks(examples, batch_size):
+        yield from job.run(batch, report)
 
-    def run(batch: list[Example]) -> Iterator[Aligned]:
+
+def _chunks(examples: Iterable[Example], size: int) -> Iterator[list[Example]]:
+    batch: list[Example] = []
+    for ex in examples:
+        batch.append(ex)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class _Job:
+    """Everything one batch needs; a forked worker inherits it instead of unpickling a tokenizer."""
+
+    adapter: TokenizerAdapter
+    cfg: AlignConfig
+    label2id: dict[str, int]
+    input_scheme: Scheme | None
+    repair: str
+    file: str | None
+
+    def run(self, batch: list[Example], report: Report) -> list[Aligned]:
+        adapter, cfg, label2id, file = self.adapter, self.cfg, self.label2id, self.file
         words = [ex for ex in batch if ex.words is not None]
         if words and len(words) != len(batch):
             raise UsageError("a batch mixes word input and span input", file=file)
         if words:
-            if input_scheme is None:
+            if self.input_scheme is None:
                 raise UsageError("word-tag input needs an input scheme", file=file)
             for ex in batch:
                 if ex.word_tags is not None:
-                    report.extend(word_tags_to_spans(ex, input_scheme, repair, file))
+                    report.extend(word_tags_to_spans(ex, self.input_scheme, self.repair, file))
+            fast = adapter.word_cache != "off"
             encs = adapter.encode_words([ex.text for ex in batch], [ex.words for ex in batch], [ex.word_offsets for ex in batch])
         else:
+            fast = False
             encs = adapter.encode_texts([ex.text for ex in batch])
+        out = []
+        pre, suf = adapter.prefix_ids, adapter.suffix_ids
         for ex, enc in zip(batch, encs, strict=True):
-            res = align_example(ex, enc, cfg, label2id, adapter.prefix_ids, adapter.suffix_ids, file)
+            res = (fast and align_words_first(ex, enc, cfg, label2id, pre, suf)) or align_example(
+                ex, enc, cfg, label2id, pre, suf, file
+            )
             report.counts.merge(res.counts)
             report.extend(res.diagnostics)
-            yield res
+            out.append(res)
+        return out
 
-    for ex in examples:
-        batch.append(ex)
-        if len(batch) >= batch_size:
-            yield from run(batch)
-            batch = []
-    if batch:
-        yield from run(batch)
+    def record_batch(self, batch: list[Example]) -> tuple[Any, Report]:
+        """One batch -> (Arrow record batch, the batch's own report): what a worker sends back."""
+        from .export.token_classification import rows_batch
+
+        rep = Report()
+        results = self.run(batch, rep)
+        rep.notes = list(self.adapter.notes)
+        rep.meta = {"word_cache": self.adapter.word_cache_note}
+        return rows_batch([r for res in results for r in res.rows]), rep
+
+
+_WORKER_JOB: _Job | None = None  # set in the parent just before forking; the children inherit it
+
+
+def _work(batch: list[Example]) -> tuple[str, Any]:
+    assert _WORKER_JOB is not None
+    try:
+        return "ok", _WORKER_JOB.record_batch(batch)
+    except Exception:  # re-run in the parent, which raises the error exactly as one worker would
+        return "error", None
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def align_record_batches(
+    examples: Iterable[Example],
+    adapter: TokenizerAdapter,
+    cfg: AlignConfig,
+    label2id: dict[str, int],
+    *,
+    input_scheme: Scheme | None = None,
+    repair: str = "begin",
+    file: str | None = None,
+    report: Report,
+    workers: int = 1,
+    batch_size: int | None = None,
+) -> Iterator[Any]:
+    """Aligned examples as Arrow record batches, one per ``batch_size`` examples, in input order.
+
+    With ``workers > 1`` batches go to forked processes, at most two per worker in flight (so memory stays
+    flat on any input size); results are taken back in order and their reports merged in order, so the
+    dataset and the report are the same as with one worker. A batch that fails in a worker is re-run here,
+    so errors are raised exactly as without workers.
+    """
+    global _WORKER_JOB
+    job = _Job(adapter, cfg, label2id, input_scheme, repair, file)
+    batches = _chunks(examples, batch_size or BATCH)
+
+    def merge(part: Report) -> None:
+        report.counts.merge(part.counts)
+        report.extend(part.diagnostics)
+        report.notes.extend(n for n in part.notes if n not in report.notes)
+        if part.meta.get("word_cache"):
+            report.meta["word_cache"] = part.meta["word_cache"]
+
+    if workers <= 1:
+        for batch in batches:
+            rb, part = job.record_batch(batch)
+            merge(part)
+            yield rb
+        return
+    import multiprocessing as mp
+    from collections import deque
+
+    # The tokenizer's own thread pool is of no use inside a worker and warns after fork.
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    _WORKER_JOB = job
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            pending: deque[tuple[list[Example], Any]] = deque()
+            for batch in batches:
+                pending.append((batch, pool.apply_async(_work, (batch,))))
+                if len(pending) >= 2 * workers:
+                    yield _collect(job, pending.popleft(), merge)
+            while pending:
+                yield _collect(job, pending.popleft(), merge)
+    finally:
+        _WORKER_JOB = None
+
+
+def _collect(job: _Job, item: tuple[list[Example], Any], merge: Callable[[Report], None]) -> Any:
+    batch, result = item
+    status, value = result.get()
+    if status == "error":
+        value = job.record_batch(batch)  # raises here, as it would with one worker
+    rb, part = value
+    merge(part)
+    return rb
 
 
 def raise_on_overlap_errors(report: Report) -> None:

@@ -15,6 +15,7 @@ ids are added per window by the aligner.
 
 from __future__ import annotations
 
+import json
 import os
 import unicodedata
 from collections.abc import Sequence
@@ -30,6 +31,10 @@ os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 CONTENT, EMPTY, ATTACHED = 0, 1, 2
 _MARKERS = ("▁", "Ġ", " ")
 _MAX_LENGTH_CAP = 512
+# Word cache: how many sentences of the first batch must encode identically both ways before the cache is
+# trusted, and how many distinct words it may hold before it starts afresh (bounded memory on any corpus).
+WORD_CACHE_PROOF = 512
+WORD_CACHE_MAX = 400_000
 
 
 class TokenizerLoadError(UsageError):
@@ -45,6 +50,9 @@ class Encoded:
     ends: list[int]
     kinds: list[int]
     word_ids: list[int | None]  # input words for word input, else the tokenizer's pre-tokenizer words
+    # Set by the word cache when every word is exactly covered by pieces of its own (see align_fast): the
+    # index of each word's first piece. Derived data, so not part of equality.
+    word_starts: list[int] | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -58,6 +66,12 @@ class TokenizerAdapter:
     marker_ids: frozenset[int] = frozenset()
     notes: list[str] = field(default_factory=list)
     load_kwargs: dict[str, Any] = field(default_factory=dict)
+    # "auto": encode each distinct word once once proven equal; "off": always encode the sentences.
+    word_cache: str = "auto"
+    word_cache_state: str = "unproven"  # unproven | on | off
+    word_cache_note: str = ""
+    _word_memo: dict[str, tuple[list[int], list[tuple[int, int]]]] = field(default_factory=dict, repr=False)
+    _trusted_memo: dict[str, tuple[Encoded, bool]] = field(default_factory=dict, repr=False)
 
     @property
     def has_offsets(self) -> bool:
@@ -75,7 +89,7 @@ class TokenizerAdapter:
     def info(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "class": type(self.tokenizer).__name__,
+            "class": getattr(self.tokenizer, "snapshot_class", None) or type(self.tokenizer).__name__,
             "offsets": "tokenizer" if self.has_offsets else "text-alignment fallback",
             "prefix_ids": self.prefix_ids,
             "suffix_ids": self.suffix_ids,
@@ -101,12 +115,138 @@ class TokenizerAdapter:
         """Pre-tokenized input: the HF ``is_split_into_words`` encoding, mapped back to text coordinates."""
         if not self.has_offsets:
             return [self._fallback_words(t, w, o) for t, w, o in zip(texts, words, word_offsets, strict=True)]
-        backend = self.tokenizer._tokenizer
-        encs = backend.encode_batch([list(w) for w in words], is_pretokenized=True, add_special_tokens=False)
-        return [
-            trusted_encoding(text, enc.ids, enc.offsets, enc.word_ids, self.marker_ids, word_offsets=wo)
-            for text, wo, enc in zip(texts, word_offsets, encs, strict=True)
+        if self.word_cache != "off" and self.word_cache_state == "on":
+            self._fill_trusted(words)
+            return [self._assemble(t, w, o) for t, w, o in zip(texts, words, word_offsets, strict=True)]
+        raw = self._raw_words(words)
+        encs = [
+            trusted_encoding(text, ids, offs, wids, self.marker_ids, word_offsets=wo)
+            for text, wo, (ids, offs, wids) in zip(texts, word_offsets, raw, strict=True)
         ]
+        if self.word_cache_state == "on":
+            # The raw cache was just proven; now prove the per-word trusted pieces on the same sentences.
+            sample = min(len(encs), WORD_CACHE_PROOF)
+            self._fill_trusted(words[:sample])
+            fast = [
+                self._assemble(t, w, o) for t, w, o in zip(texts[:sample], words[:sample], word_offsets[:sample], strict=True)
+            ]
+            if fast != encs[:sample]:
+                self._cache_off("per-word offsets differ from sentence offsets for this tokenizer")
+        return encs
+
+    def _assemble(self, text: str, words: Sequence[str], word_offsets: Sequence[tuple[int, int]]) -> Encoded:
+        """A sentence's Encoded from the per-word trusted pieces.
+
+        Offsets are trimmed and classified per word, then shifted: the same as doing it on the sentence
+        when the text holds each word at its offsets and words are apart (then no piece's offsets can reach
+        into a neighbour, the only way normalize_offsets looks across pieces). Otherwise: the sentence path.
+        """
+        memo = self._trusted_memo
+        ids: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        kinds: list[int] = []
+        wids: list[int | None] = []
+        firsts: list[int] | None = []
+        prev_end = -1
+        for k, (w, (base, stop)) in enumerate(zip(words, word_offsets, strict=True)):
+            if base <= prev_end or text[base:stop] != w:
+                raw = self._raw_words([words])[0]
+                return trusted_encoding(text, raw[0], raw[1], raw[2], self.marker_ids, word_offsets=word_offsets)
+            prev_end = stop
+            entry = memo.get(w)
+            if entry is None:
+                self._fill_trusted([[w]])
+                entry = memo[w]
+            one, simple = entry
+            if firsts is not None:
+                if simple:
+                    firsts.append(len(ids))
+                else:
+                    firsts = None
+            ids += one.ids
+            if base:
+                starts += map(base.__add__, one.starts)
+                ends += map(base.__add__, one.ends)
+            else:
+                starts += one.starts
+                ends += one.ends
+            kinds += one.kinds
+            wids += [k] * len(one.ids)
+        return Encoded(ids, starts, ends, kinds, wids, firsts)
+
+    def _fill_trusted(self, words: Sequence[Sequence[str]]) -> None:
+        memo = self._trusted_memo
+        if len(memo) > WORD_CACHE_MAX:
+            memo.clear()
+        missing = list(dict.fromkeys(w for ws in words for w in ws if w not in memo))
+        if not missing:
+            return
+        raw = self.tokenizer._tokenizer.encode_batch([[w] for w in missing], is_pretokenized=True, add_special_tokens=False)
+        for w, e in zip(missing, raw, strict=True):
+            one = trusted_encoding(w, e.ids, e.offsets, [0] * len(e.ids), self.marker_ids, word_offsets=[(0, len(w))])
+            memo[w] = (one, _covers_exactly(one, len(w)))
+        self._word_memo.clear()  # the raw cache only served the proof
+
+    def _encode_one(self, w: str) -> tuple[list[int], list[Any]]:
+        e = self.tokenizer._tokenizer.encode([w], is_pretokenized=True, add_special_tokens=False)
+        return e.ids, e.offsets
+
+    def _plain_words(self, words: Sequence[Sequence[str]]) -> list[tuple[list[int], list[Any], list[Any]]]:
+        encs = self.tokenizer._tokenizer.encode_batch([list(w) for w in words], is_pretokenized=True, add_special_tokens=False)
+        return [(e.ids, e.offsets, e.word_ids) for e in encs]
+
+    def _raw_words(self, words: Sequence[Sequence[str]]) -> list[tuple[list[int], list[Any], list[Any]]]:
+        """Raw (ids, offsets, word ids) per sentence, from the distinct-word cache when it is trusted.
+
+        The tokenizers backend encodes every word of pre-tokenized input on its own (normalizer,
+        pre-tokenizer, model, offset trimming all run per word), so encoding each distinct word once and
+        concatenating is the same thing done with far fewer calls: CoNLL-2003 train has 203,621 words but
+        23,623 distinct ones. That is an argument about today's backend, not a proof, so the cache is only
+        trusted after the first batch came out identical both ways, and never with truncation or padding
+        set on the backend (they act on whole sequences).
+        """
+        if self.word_cache == "off" or self.word_cache_state == "off":
+            return self._plain_words(words)
+        backend = self.tokenizer._tokenizer
+        if self.word_cache_state == "unproven" and (backend.truncation is not None or backend.padding is not None):
+            self._cache_off("the tokenizer truncates or pads whole sequences")
+            return self._plain_words(words)
+        memo = self._word_memo
+        if len(memo) > WORD_CACHE_MAX:
+            memo.clear()
+        missing = list(dict.fromkeys(w for ws in words for w in ws if w not in memo))
+        if missing:
+            for w, e in zip(
+                missing, backend.encode_batch([[w] for w in missing], is_pretokenized=True, add_special_tokens=False), strict=True
+            ):
+                memo[w] = (e.ids, e.offsets)
+        out = []
+        for ws in words:
+            ids: list[int] = []
+            offs: list[Any] = []
+            wids: list[int] = []
+            for k, w in enumerate(ws):
+                i, o = memo[w]
+                ids += i
+                offs += o
+                wids += [k] * len(i)
+            out.append((ids, offs, wids))
+        if self.word_cache_state == "unproven":
+            sample = min(len(words), WORD_CACHE_PROOF)
+            plain = self._plain_words(words[:sample])
+            if any(a != (list(b[0]), list(b[1]), list(b[2])) for a, b in zip(out, plain, strict=False)):
+                self._cache_off("encoding each word on its own differs from encoding the sentence for this tokenizer")
+                memo.clear()
+                return plain + self._plain_words(words[sample:])
+            self.word_cache_state = "on"
+            self.word_cache_note = f"distinct-word cache: proven identical to sentence encoding on {sample} sentences"
+        return out
+
+    def _cache_off(self, why: str) -> None:
+        self.word_cache_state = "off"
+        self.word_cache_note = f"distinct-word cache off ({why}); every sentence is encoded in full"
+        self.notes.append(f"word input: {self.word_cache_note}")
 
     def _fallback_ids(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -128,6 +268,24 @@ class TokenizerAdapter:
             enc.kinds.extend(one.kinds)
             enc.word_ids.extend([w] * len(one.ids))
         return enc
+
+
+def _covers_exactly(one: Encoded, length: int) -> bool:
+    """The word is one unit of its own: content pieces start at 0 and in order, reach its end, and every
+    attached piece has content after it (so it never hangs over into the next word)."""
+    lo = hi = -1
+    waiting = False
+    for s, e, k in zip(one.starts, one.ends, one.kinds, strict=True):
+        if k == CONTENT:
+            if lo < 0:
+                lo = s
+            elif s < lo:
+                return False
+            hi = max(hi, e)
+            waiting = False
+        elif k == ATTACHED:
+            waiting = True
+    return lo == 0 and hi == length and not waiting
 
 
 def trusted_encoding(
@@ -285,6 +443,136 @@ def _is_byte_level(tok: Any) -> bool:
 
 
 def load_tokenizer(spec: str, *, words: bool = False) -> TokenizerAdapter:
+    """See ``_load_tokenizer``; local fast tokenizers come from the snapshot cache when it has them."""
+    key = _snapshot_key(spec, words)
+    if key is not None:
+        snap = _read_snapshot(key)
+        if snap is not None:
+            return snap
+    adapter = _load_tokenizer(spec, words=words)
+    if key is not None and adapter.has_offsets:
+        _write_snapshot(key, adapter)
+    return adapter
+
+
+# ------------------------------------------------------------------------------------ snapshot cache
+#
+# Importing transformers and building a tokenizer with from_pretrained takes 1.5-2.5 s, more than aligning
+# CoNLL-2003 train. What seqalign needs from it is the Rust backend (which serializes completely, added
+# tokens, normalizer, post-processor and all) plus what _learn_specials found out. So after the first load
+# of a local directory that is written to a small JSON file, keyed by every file's name/size/mtime in the
+# directory, the load options and the transformers/tokenizers versions; later loads build the backend
+# from it without importing transformers. Anything else asked of the tokenizer loads the real one lazily.
+# SEQALIGN_TOKENIZER_CACHE=off disables it; SEQALIGN_CACHE moves it (default ~/.cache/seqalign).
+
+_SNAPSHOT_VERSION = 1
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("SEQALIGN_CACHE") or Path.home() / ".cache" / "seqalign") / "tokenizers"
+
+
+def _snapshot_key(spec: str, words: bool) -> str | None:
+    if os.environ.get("SEQALIGN_TOKENIZER_CACHE", "").lower() in ("0", "off", "no", "false"):
+        return None
+    path = Path(spec)
+    if spec.startswith("class:") or not path.is_dir():
+        return None
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        versions = [version("transformers"), version("tokenizers")]
+    except PackageNotFoundError:
+        return None
+    h = hashlib.sha256()
+    h.update(json.dumps([_SNAPSHOT_VERSION, str(path.resolve()), words, versions]).encode())
+    for p in sorted(path.iterdir()):
+        if p.is_file():
+            st = p.stat()
+            h.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()[:32]
+
+
+class SnapshotTokenizer:
+    """Stands in for the transformers tokenizer: the backend and the facts seqalign uses are at hand; any
+    other attribute loads the real tokenizer (importing transformers) and comes from it."""
+
+    is_fast = True
+
+    def __init__(self, backend: Any, data: dict[str, Any], spec: str) -> None:
+        self._tokenizer = backend
+        self.model_max_length = data["model_max_length"]
+        self.snapshot_class = data["class"]
+        self._len = data["vocab_size"]
+        self._spec = spec
+        self._kwargs = data["load_kwargs"]
+        self._real: Any = None
+
+    def real(self) -> Any:
+        if self._real is None:
+            self._real = _from_pretrained(_import_transformers(), self._spec, dict(self._kwargs))
+        return self._real
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.real()(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_real":
+            raise AttributeError(name)
+        return getattr(self.real(), name)
+
+
+def _read_snapshot(key: str) -> TokenizerAdapter | None:
+    path = _cache_dir() / f"{key}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        from tokenizers import Tokenizer
+
+        backend = Tokenizer.from_str(data["backend"])
+        tok = SnapshotTokenizer(backend, data, data["spec"])
+        return TokenizerAdapter(
+            tok,
+            data["spec"],
+            prefix_ids=list(data["prefix_ids"]),
+            suffix_ids=list(data["suffix_ids"]),
+            marker_ids=frozenset(data["marker_ids"]),
+            notes=list(data["notes"]),
+            load_kwargs=dict(data["load_kwargs"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, Exception):  # a missing or broken snapshot is rebuilt
+        return None
+
+
+def _write_snapshot(key: str, adapter: TokenizerAdapter) -> None:
+    tok = adapter.tokenizer
+    data = {
+        "version": _SNAPSHOT_VERSION,
+        "spec": adapter.name,
+        "class": type(tok).__name__,
+        "backend": tok._tokenizer.to_str(),
+        "model_max_length": getattr(tok, "model_max_length", None),
+        "vocab_size": len(tok),
+        "prefix_ids": adapter.prefix_ids,
+        "suffix_ids": adapter.suffix_ids,
+        "marker_ids": sorted(adapter.marker_ids),
+        "notes": adapter.notes,
+        "load_kwargs": adapter.load_kwargs,
+    }
+    try:
+        d = _cache_dir()
+        d.mkdir(parents=True, exist_ok=True)
+        tmp = d / f".{key}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, d / f"{key}.json")
+    except OSError:  # a read-only home only costs speed
+        pass
+
+
+def _load_tokenizer(spec: str, *, words: bool = False) -> TokenizerAdapter:
     """Load from a local directory, ``class:ByT5Tokenizer`` (file-less Python tokenizers), or a hub name.
 
     ``words=True`` prepares for pre-tokenized input: byte-level BPE tokenizers are loaded with
