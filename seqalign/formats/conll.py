@@ -122,7 +122,9 @@ def read(
             try:
                 parse_tag(tag)
             except TagError as exc:
-                raise InputError(str(exc), file=file, line=n, hint="fix the tag, or pick the tag column with --tag-column") from None
+                raise InputError(
+                    str(exc), file=file, line=n, hint="fix the tag, or pick the tag column with --tag-column"
+                ) from None
         if not words:
             first_line = n
         words.append(cols[token_column])
