@@ -11,7 +11,7 @@ import datasets
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, shared_path
 
 from seqalign.cli import main
 
@@ -214,3 +214,36 @@ def test_no_traceback_as_a_real_process(tmp_path: Path) -> None:
     )
     assert p.returncode == 2
     assert "Traceback" not in p.stderr and "bad.jsonl:1" in p.stderr
+
+
+def test_index_column_is_not_read_as_tokens(tmp_path: Path) -> None:
+    f = tmp_path / "idx.tsv"
+    f.write_text("# comment\n1\tAnna\tB-PER\tO\n2\tBerg\tI-PER\tO\n3\tlacht\tO\tO\n\n")
+    code, text = run("align", str(f), "-t", TOK, "--out", str(tmp_path / "o"), "--from", "conll")
+    assert code == 2 and "idx.tsv:2" in text and "--token-column 2" in text
+    code, text = run(
+        "align",
+        str(f),
+        "-t",
+        TOK,
+        "--out",
+        str(tmp_path / "o"),
+        "--from",
+        "conll",
+        "--token-column",
+        "2",
+        "--tag-column",
+        "3",
+        "--json",
+    )
+    assert code == 0 and json.loads(text.strip().splitlines()[-1])["counts"]["exact"] == 1
+
+
+def test_germeval_outer_level(tmp_path: Path) -> None:
+    germeval = shared_path("corpora", "germeval2014", "NER-de-dev.tsv")
+    out = tmp_path / "g"
+    code, text = run("align", str(germeval), "-t", TOK, "--out", str(out), "--token-column", "2", "--tag-column", "3", "--json")
+    assert code == 0
+    # SOURCE.txt: 2200 sentences, 2674 outer entities.
+    counts = json.loads(text.strip().splitlines()[-1])["counts"]
+    assert counts["examples"] == 2200 and counts["spans_in"] == 2674

@@ -81,9 +81,22 @@ def read(
     n_examples = 0
     width: int | None = None  # column count of this file's token lines
 
+    index_like = token_column == 0  # until the first sentence shows whether column 1 is a 1, 2, 3 ... index
+
     def flush() -> Iterator[Example]:
-        nonlocal words, tags, n_examples
+        nonlocal words, tags, n_examples, index_like
+        if index_like and len(words) >= 2 and width is not None and width >= 3:
+            if words == [str(i) for i in range(1, len(words) + 1)]:
+                # GermEval/CoNLL-U style "idx token tag ..." files: reading the index as the token would export a
+                # dataset of numbers without any error.
+                raise InputError(
+                    "the first column counts 1, 2, 3 ... like a token index, not tokens",
+                    file=file,
+                    line=first_line,
+                    hint="pass --token-column 2 (and --tag-column for the tag level you want)",
+                )
         if words:
+            index_like = False
             yield Example.from_words(str(n_examples), words, tags, doc_id=doc_id, line=first_line)
             n_examples += 1
         words, tags = [], []
