@@ -85,16 +85,15 @@ def read(
 
     def flush() -> Iterator[Example]:
         nonlocal words, tags, n_examples, index_like
-        if index_like and len(words) >= 2 and width is not None and width >= 3:
-            if words == [str(i) for i in range(1, len(words) + 1)]:
-                # GermEval/CoNLL-U style "idx token tag ..." files: reading the index as the token would export a
-                # dataset of numbers without any error.
-                raise InputError(
-                    "the first column counts 1, 2, 3 ... like a token index, not tokens",
-                    file=file,
-                    line=first_line,
-                    hint="pass --token-column 2 (and --tag-column for the tag level you want)",
-                )
+        # GermEval/CoNLL-U style "idx token tag ..." files: reading the index as the token would export a
+        # dataset of numbers without any error.
+        if index_like and len(words) >= 2 and (width or 0) >= 3 and words == [str(i) for i in range(1, len(words) + 1)]:
+            raise InputError(
+                "the first column counts 1, 2, 3 ... like a token index, not tokens",
+                file=file,
+                line=first_line,
+                hint="pass --token-column 2 (and --tag-column for the tag level you want)",
+            )
         if words:
             index_like = False
             yield Example.from_words(str(n_examples), words, tags, doc_id=doc_id, line=first_line)
