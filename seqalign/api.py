@@ -366,4 +366,3 @@ def _load_rows(d: Path) -> Any:
         return datasets.load_from_disk(str(d))
     except Exception as exc:
         raise InputError(f"cannot load the dataset: {exc}", file=str(d)) from None
-
