@@ -36,6 +36,7 @@ CUTS_TOKEN, EMPTY_SPAN, NO_TOKENS, OVERLAP, COLLISION, DUPLICATE = "S201", "S202
 TRUNCATED, WINDOW_CUT = "S301", "S302"
 MERGED = "S401"
 WORD_NO_PIECES = "W101"
+REALIGNED = "K101"
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +245,8 @@ def align_example(
     counts = Counts(examples=1, spans_in=len(ex.spans), tokens=len(enc.ids))
     loc = Location(file=file, line=ex.line, example_id=ex.id)
 
+    if enc.note:
+        diags.append(Diagnostic(REALIGNED, Severity.WARNING, enc.note, loc))
     fates = _clean_spans(text, ex.spans, cfg.overlaps)
     unit_of, u_start, u_end, u_first = build_units(enc, cfg.label_subwords, given_words)
     monotonic = all(u_start[i] <= u_start[i + 1] and u_end[i] <= u_end[i + 1] for i in range(len(u_start) - 1))

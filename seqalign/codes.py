@@ -61,6 +61,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "a window's entity overruled by the farthest-from-edge reading (decode)",
         "Another window, where those tokens sit farther from an edge, predicts no entity there; raise --overlap to see fewer.",
     ),
+    "K101": (
+        "tokenizer offsets re-derived from the text",
+        "The tokenizer skipped characters it keeps (it drops what its vocabulary lacks) and shifted the offsets after them; labels placed by those offsets would sit on the wrong tokens, so the offsets were found by matching the pieces' strings against the text.",
+    ),
     "W101": ("word without tokens", "The tokenizer gives no token for this word; it gets no label and never shifts the others."),
     # CTC export (seqalign export-ctc / decode-ctc)
     "C101": (

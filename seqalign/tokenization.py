@@ -53,6 +53,7 @@ class Encoded:
     # Set by the word cache when every word is exactly covered by pieces of its own (see align_fast): the
     # index of each word's first piece. Derived data, so not part of equality.
     word_starts: list[int] | None = field(default=None, compare=False)
+    note: str | None = None  # set when the offsets had to be re-derived (reported as K101)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class TokenizerAdapter:
     word_cache_note: str = ""
     _word_memo: dict[str, tuple[list[int], list[tuple[int, int]]]] = field(default_factory=dict, repr=False)
     _trusted_memo: dict[str, tuple[Encoded, bool]] = field(default_factory=dict, repr=False)
+    _keeps: Any = field(default=None, repr=False)  # which characters the normalizer keeps (coverage check)
 
     @property
     def has_offsets(self) -> bool:
@@ -104,10 +106,30 @@ class TokenizerAdapter:
             return [self._fallback_text(t) for t in texts]
         backend = self.tokenizer._tokenizer
         encs = backend.encode_batch(list(texts), add_special_tokens=False)
-        return [
+        out = [
             trusted_encoding(text, enc.ids, enc.offsets, enc.word_ids, self.marker_ids)
             for text, enc in zip(texts, encs, strict=True)
         ]
+        return [self._checked(text, enc) for text, enc in zip(texts, out, strict=True)]
+
+    def _checked(self, text: str, enc: Encoded) -> Encoded:
+        """Re-derive offsets that skip content characters (a tokenizer that drops what it cannot encode shifts
+        the offsets after it); see seqalign.coverage."""
+        from .coverage import normalizer_keeps, realign, uncovered
+
+        if self._keeps is None:
+            self._keeps = normalizer_keeps(self.tokenizer)
+        missing = uncovered(text, enc, self._keeps)
+        if not missing:
+            return enc
+        tokens = self.tokenizer.convert_ids_to_tokens(enc.ids)
+        fixed = realign(text, enc, tokens, self.tokenizer.convert_tokens_to_string, self.marker_ids)
+        shown = "".join(text[i] for i in missing[:5])
+        fixed.note = (
+            f"the tokenizer's offsets skip {len(missing)} character(s) it keeps ({shown!r}...): they would put "
+            "labels on the wrong tokens; offsets re-derived by matching the pieces against the text"
+        )
+        return fixed
 
     def encode_words(
         self, texts: Sequence[str], words: Sequence[Sequence[str]], word_offsets: Sequence[Sequence[tuple[int, int]]]
