@@ -460,7 +460,7 @@ def align_example(
                 fix=None if f.outcome is Outcome.LOST else (f"now ({f.current.start},{f.current.end})" if f.current else None),
                 outcome=f.outcome,
                 span=f.span,
-                new_span=f.current if f.outcome is Outcome.ADJUSTED else None,
+                new_span=f.current if f.current is not None and f.current != f.span else None,
                 span_text=text[f.span.start : f.span.end],
                 policy=_policy_for(code, cfg),
             )

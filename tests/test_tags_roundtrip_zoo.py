@@ -101,7 +101,7 @@ def test_align_decode_round_trip(
             if d.new_span is not None and d.outcome is not None and d.outcome.value == "adjusted"
         }
         truncated = {
-            (d.location.example_id, *d.span.as_tuple())
+            (d.location.example_id, *(d.new_span or d.span).as_tuple())
             for d in rep.problems
             if d.span is not None and d.outcome is not None and d.outcome.value == "truncated"
         }
