@@ -137,7 +137,7 @@ def test_direct_dataset_layout_equals_save_to_disk(tmp_path: Path, monkeypatch: 
             w.write_batch(b)
     ref = tmp_path / "ref"
     ref.mkdir()
-    tc._finish(ref, stream, "arrow")  # datasets' own save_to_disk
+    tc.finish_stream(ref, stream, "arrow")  # datasets' own save_to_disk
     monkeypatch.setattr(tc, "_MAX_SHARD", 20_000)  # several shards, as a big corpus would get
     tc.write_dataset(tmp_path / "ours", rows, {"labels": []}, Report)
     a = datasets.load_from_disk(str(ref))

@@ -31,6 +31,7 @@ from ..pipeline import ReadOptions, open_examples, raise_on_overlap_errors, reso
 from ..schemes import Scheme, TagError, get_scheme, parse_tag, tags_to_spans
 from ..tokenization import EMPTY, split_words, word_pieces
 from .atomic import atomic_dir
+from .token_classification import finish_stream
 
 TARGETS = ("tags", "transcript")
 BLANKS = ("0", "last", "pad")
@@ -812,7 +813,7 @@ def export_ctc(
         if opts.target == "tags" and opts.overlaps == "error":
             # Only the aligner's overlap errors: infeasible targets are errors of another kind (exit 1 in the CLI).
             raise_on_overlap_errors(Report(diagnostics=[d for d in report.diagnostics if d.code == OVERLAP]))
-        _write_dataset(tmp, stream, schema, opts.save_format)
+        finish_stream(tmp, stream, opts.save_format, schema)
         labels_json = _labels_json(opts, vocab, meta, markers, norm)
         (tmp / "vocab.json").write_text(json.dumps(vocab.token2id, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         if opts.target == "transcript" and given is None:
@@ -938,37 +939,6 @@ def _write_tokenizer_files(tmp: Path, vocab: Vocab) -> None:
         "replace_word_delimiter_char": " ",
     }
     (tmp / "tokenizer_config.json").write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _write_dataset(tmp: Path, stream: Path, schema: pa.Schema, save_format: str) -> None:
-    if save_format == "arrow":
-        import datasets
-
-        datasets.disable_progress_bars()
-        ds = datasets.Dataset.from_file(str(stream), in_memory=False)
-        ds.save_to_disk(str(tmp / "dataset"))
-        del ds
-        stream.unlink()
-        for p in (tmp / "dataset").iterdir():
-            p.rename(tmp / p.name)
-        (tmp / "dataset").rmdir()
-        for cache in tmp.glob("cache-*.arrow"):
-            cache.unlink()
-        return
-    with pa.OSFile(str(stream), "rb") as src:
-        reader = pa.ipc.open_stream(src)
-        if save_format == "parquet":
-            import pyarrow.parquet as pq
-
-            with pq.ParquetWriter(str(tmp / "data.parquet"), schema) as pw:
-                for b in reader:
-                    pw.write_batch(b)
-        else:
-            with open(tmp / "data.jsonl", "w", encoding="utf-8") as fh:
-                for b in reader:
-                    for rec in b.to_pylist():
-                        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    stream.unlink()
 
 
 # ---------------------------------------------------------------------------------------------- decode

@@ -151,7 +151,7 @@ def write_batches(
                     writer.write_batch(b)
                     n += b.num_rows
             report = report_fn()
-            _finish(tmp, stream_path, save_format)
+            finish_stream(tmp, stream_path, save_format)
         (tmp / "labels.json").write_text(json.dumps(labels, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (tmp / "report.json").write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return n
@@ -205,7 +205,8 @@ def _write_hf_dataset(tmp: Path, batches: Iterable[pa.RecordBatch]) -> int:
     return n
 
 
-def _finish(tmp: Path, stream_path: Path, save_format: str) -> None:
+def finish_stream(tmp: Path, stream_path: Path, save_format: str, schema: pa.Schema = SCHEMA) -> None:
+    """An Arrow IPC stream of rows -> the requested layout in ``tmp`` (also used by the CTC exporter)."""
     if save_format == "arrow":
         # The straightforward path (datasets' own save_to_disk), kept as the reference in the tests.
         import datasets
@@ -227,7 +228,7 @@ def _finish(tmp: Path, stream_path: Path, save_format: str) -> None:
         if save_format == "parquet":
             import pyarrow.parquet as pq
 
-            with pq.ParquetWriter(str(tmp / "data.parquet"), SCHEMA) as pw:
+            with pq.ParquetWriter(str(tmp / "data.parquet"), schema) as pw:
                 for b in reader:
                     pw.write_batch(b)
         else:
