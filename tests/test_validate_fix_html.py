@@ -96,6 +96,12 @@ def test_html_report_opens_in_headless_chromium(tmp_path: Path) -> None:
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            # No network here: keep Chromium from trying (and failing) to reach its own services.
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
             "--window-size=1200,2000",
             page.as_uri(),
