@@ -647,16 +647,40 @@ def _from_pretrained(transformers: Any, spec: str, kwargs: dict[str, Any]) -> An
         )
     if local and not path.is_dir():
         raise TokenizerLoadError(f"{spec}: not a directory; pass the directory that holds the tokenizer files")
-    try:
-        return transformers.AutoTokenizer.from_pretrained(spec, local_files_only=local or None, **kwargs)
-    except Exception as exc:
-        if local:
+    if local:
+        try:
+            return transformers.AutoTokenizer.from_pretrained(spec, local_files_only=True, **kwargs)
+        except Exception as exc:
             raise TokenizerLoadError(f"{spec}: could not load a tokenizer from this directory: {exc}") from None
-        raise TokenizerLoadError(
-            f"{spec!r} is not a local directory and could not be loaded from the hub (offline or unknown name). "
-            "Pass a local directory with the tokenizer files (e.g. tokenizer.json or vocab files), "
-            "or class:ByT5Tokenizer / class:CanineTokenizer for file-less tokenizers."
-        ) from None
+    try:
+        # The HF cache first; the hub only when it answers at all (unreachable, the client retries for ~50 s).
+        return transformers.AutoTokenizer.from_pretrained(spec, local_files_only=True, **kwargs)
+    except Exception:
+        pass
+    try:
+        if _hub_reachable():
+            return transformers.AutoTokenizer.from_pretrained(spec, **kwargs)
+    except Exception:
+        pass
+    raise TokenizerLoadError(
+        f"{spec!r} is not a local directory and could not be loaded from the hub (offline or unknown name). "
+        "Pass a local directory with the tokenizer files (e.g. tokenizer.json or vocab files), "
+        "or class:ByT5Tokenizer / class:CanineTokenizer for file-less tokenizers."
+    ) from None
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return False
+    import socket
+    from urllib.parse import urlparse
+
+    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def _learn_specials(adapter: TokenizerAdapter) -> None:
