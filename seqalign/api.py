@@ -9,9 +9,9 @@ from typing import Any
 
 from . import formats
 from .align import AlignConfig, align_example
-from .errors import InputError, UsageError
+from .errors import InputError, UsageError, refuse_overwrite
 from .export.token_classification import write_batches
-from .model import IGNORE, Example, Report
+from .model import IGNORE, Diagnostic, Example, Location, Report, Severity
 from .pipeline import (
     BATCH,
     ReadOptions,
@@ -24,10 +24,11 @@ from .pipeline import (
     resolve_input_scheme,
     word_tags_to_spans,
 )
-from .schemes import Scheme, TagError, get_scheme
+from .schemes import Scheme, TagError, get_scheme, parse_tag
 from .tokenization import load_tokenizer, split_words, word_pieces
 
 _HUGE = 1 << 30
+DUPLICATE_ID = "W201"
 
 
 # Pass 1 keeps the examples it read while they fit in this many characters of text, so that small and
@@ -68,6 +69,21 @@ def _first_pass_keeping(
     if n == 0:
         raise InputError("no examples found (the file holds no sentences or records)", file=file)
     return n, bool(word_input), tagseqs, sorted(types), kept
+
+
+def _check_types(types: list[str], file: str) -> None:
+    bad = []
+    for t in types:
+        try:
+            parse_tag(f"B-{t}")
+        except TagError:
+            bad.append(t)
+    if bad:
+        raise InputError(
+            f"label(s) {', '.join(repr(b) for b in bad[:5])} cannot be written as tags (tab, newline, comma or edge space)",
+            file=file,
+            hint="rename the labels in the input",
+        )
 
 
 def _load_labels(path: Path, target: Scheme, types: list[str]) -> dict[str, Any]:
@@ -125,6 +141,7 @@ def align_file(
         resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
     )
     target = get_scheme(scheme)
+    _check_types(types, file)
     labels = _load_labels(Path(labels_file), target, types) if labels_file else label_map(target, types)
     labels["label_subwords"] = label_subwords
     adapter = load_tokenizer(tokenizer, words=word_input)
@@ -160,8 +177,18 @@ def align_file(
     }
     if detection is not None and detection.note:
         report.notes.append(f"input scheme detected as {in_scheme.name}: {detection.note}")
+    limit = getattr(adapter.tokenizer, "model_max_length", None)
+    if max_length and isinstance(limit, int) and max_length > limit:
+        report.notes.append(
+            f"--max-length {max_length} is above the tokenizer's model_max_length {limit}: the model may not take such rows"
+        )
+    if not types:
+        report.notes.append(
+            "the input holds no entity at all: every token is labelled O. If that is not intended, check the field "
+            'that holds the spans (JSONL: "spans") or the tag column'
+        )
 
-    examples: Iterator[Example] = _drain(kept) if kept is not None else again()
+    examples: Iterator[Example] = _unique_ids(_drain(kept) if kept is not None else again(), report, file)
     bar = progress(n, "aligning") if progress else None
     if bar is not None:
         examples = _tick(examples, bar, n)
@@ -193,6 +220,28 @@ def align_file(
     except TagError as exc:
         raise UsageError(str(exc), file=file, hint="check --input-scheme") from None
     return report
+
+
+def _unique_ids(examples: Iterator[Example], report: Report, file: str) -> Iterator[Example]:
+    """Rows of one example are merged back by id (windows), so two records sharing an id must not: the later
+    ones get ``id#2``, ``id#3`` ... and the report says so."""
+    seen: dict[str, int] = {}
+    for ex in examples:
+        k = seen.get(ex.id, 0) + 1
+        seen[ex.id] = k
+        if k > 1:
+            new = f"{ex.id}#{k}"
+            report.diagnostics.append(
+                Diagnostic(
+                    DUPLICATE_ID,
+                    Severity.WARNING,
+                    f"example id {ex.id!r} was already used; this record is {new!r} in the dataset",
+                    Location(file, ex.line, new),
+                    fix=f"renamed to {new}",
+                )
+            )
+            ex.id = new
+        yield ex
 
 
 def _drain(items: list[Example]) -> Iterator[Example]:
@@ -252,6 +301,7 @@ def convert_file(
     """
     from .convert_policies import HOLDS_FRAGMENTS, flatten_discontinuous, reader_notes
 
+    refuse_overwrite(input_path, output_path)
     file = str(input_path)
     out_mod = formats.get_format(to_fmt) if to_fmt else formats.detect_output_format(output_path)
     extra_opts: dict[str, Any] = {"offset_unit": offset_unit}

@@ -15,7 +15,7 @@ from typing import Any
 
 from .decode import ScoredSpan
 from .decode_windows import WINDOW_CONFLICT, Decoded, Window, count_specials, decode_example, row_pieces
-from .errors import InputError, UsageError
+from .errors import InputError, UsageError, refuse_overwrite
 from .evaluation import Evaluation, entities_of, evaluate_entities
 from .model import Diagnostic
 from .predictions import Predictions, load_predictions
@@ -166,6 +166,7 @@ def decode_dataset(
     from .api import _load_rows
     from .pipeline import open_examples
 
+    refuse_overwrite(dataset_dir, out, "the dataset")
     d = Path(dataset_dir)
     label_info, specials = _dataset_meta(d)
     rows = _load_rows(d)

@@ -63,6 +63,16 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             err.print("interrupted; no output was written")
             ctx.exit(130)
+        except LookupError as exc:  # an unknown --encoding name
+            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+            err.print("  hint: pass an encoding Python knows, e.g. utf-8, latin-1, cp1252")
+            ctx.exit(2)
+        except OSError as exc:
+            # Writing next to a missing directory, a full disk, a permission: the user's to fix, not a crash.
+            where = exc.filename or ""
+            err.print(f"[red]error:[/red] {where}: {exc.strerror or exc}", markup=True, highlight=False, soft_wrap=True)
+            err.print("  hint: check that the output's directory exists and is writable")
+            ctx.exit(2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -78,7 +88,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
     "-t",
     "--tokenizer",

@@ -121,6 +121,11 @@ def validate(
     """
     from .api_formats import validate_file
     from .cli import _read_opts
+    from .errors import refuse_overwrite
+
+    for target in (fix_out, html_out):
+        if target is not None:
+            refuse_overwrite(input_path, target)
 
     collected: list = [] if html_out else None  # type: ignore[assignment]
     report = validate_file(

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .cli import SCHEME_CHOICES, _column, err
-from .errors import UsageError
+from .errors import UsageError, refuse_overwrite
 
 REPAIR_CHOICES = ["none", "begin", "join", "drop"]
 
@@ -98,6 +98,8 @@ def check_tags(
 
     if out is not None and repair == "none":
         raise UsageError("--out writes the repaired file: choose --repair begin|join|drop")
+    if out is not None:
+        refuse_overwrite(input_path, out)
     res = check_tags_file(
         input_path,
         input_scheme=input_scheme,

@@ -65,6 +65,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "tokenizer offsets re-derived from the text",
         "The tokenizer skipped characters it keeps (it drops what its vocabulary lacks) and shifted the offsets after them; labels placed by those offsets would sit on the wrong tokens, so the offsets were found by matching the pieces' strings against the text.",
     ),
+    "W201": (
+        "duplicate example id renamed",
+        "Windows of one example are merged back by id, so two records with one id would be merged; the later ones get id#2, id#3 ... in the dataset.",
+    ),
     "W101": ("word without tokens", "The tokenizer gives no token for this word; it gets no label and never shifts the others."),
     # CTC export (seqalign export-ctc / decode-ctc)
     "C101": (

@@ -37,3 +37,17 @@ class DataProblem(SeqalignError):
     """The input is readable but the requested policy refuses it, e.g. overlapping spans under --overlaps error (exit 1)."""
 
     exit_code = 1
+
+
+def refuse_overwrite(source: object, target: object, what: str = "the input") -> None:
+    """An output must not replace the data it was made from (or live inside a dataset directory it reads)."""
+    from pathlib import Path
+
+    src = Path(str(source)).resolve()
+    dst = Path(str(target)).resolve()
+    # Inside a dataset directory a new file is fine; replacing one of its files (report.json, the data) is not.
+    if dst == src or (src.is_dir() and src in dst.parents and dst.exists()):
+        raise UsageError(
+            f"the output {target} would overwrite {what} ({source})",
+            hint="write to another path; seqalign never replaces its own input",
+        )

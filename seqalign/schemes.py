@@ -167,7 +167,15 @@ def parse_tag(tag: str) -> tuple[str, str]:
         return (OUTSIDE, "")
     if len(tag) == 1 and tag in ALL_PREFIXES:
         return (tag, "")
-    if len(tag) >= 3 and tag[0] in ALL_PREFIXES and tag[1] in "-_" and "," not in tag and not any(c.isspace() for c in tag):
+    # Types may hold inner spaces (doccano's "Separation Method"), never tabs, newlines or edge spaces.
+    if (
+        len(tag) >= 3
+        and tag[0] in ALL_PREFIXES
+        and tag[1] in "-_"
+        and "," not in tag
+        and tag[2:] == tag[2:].strip()
+        and not any(c.isspace() and c != " " for c in tag)
+    ):
         return (tag[0], tag[2:])
     if "," in tag:
         raise TagError(f"tag {tag!r} joins several tags with commas; one tag per token is needed")

@@ -468,7 +468,7 @@ def load_tokenizer(spec: str, *, words: bool = False) -> TokenizerAdapter:
     """See ``_load_tokenizer``; local fast tokenizers come from the snapshot cache when it has them."""
     key = _snapshot_key(spec, words)
     if key is not None:
-        snap = _read_snapshot(key)
+        snap = _read_snapshot(key, spec)
         if snap is not None:
             return snap
     adapter = _load_tokenizer(spec, words=words)
@@ -487,7 +487,7 @@ def load_tokenizer(spec: str, *, words: bool = False) -> TokenizerAdapter:
 # from it without importing transformers. Anything else asked of the tokenizer loads the real one lazily.
 # SEQALIGN_TOKENIZER_CACHE=off disables it; SEQALIGN_CACHE moves it (default ~/.cache/seqalign).
 
-_SNAPSHOT_VERSION = 1
+_SNAPSHOT_VERSION = 2
 
 
 def _cache_dir() -> Path:
@@ -548,17 +548,19 @@ class SnapshotTokenizer:
         return getattr(self.real(), name)
 
 
-def _read_snapshot(key: str) -> TokenizerAdapter | None:
+def _read_snapshot(key: str, spec: str) -> TokenizerAdapter | None:
+    """The snapshot loads from the absolute directory (runs start anywhere); the adapter keeps the name the
+    user gave, for the report."""
     path = _cache_dir() / f"{key}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         from tokenizers import Tokenizer
 
         backend = Tokenizer.from_str(data["backend"])
-        tok = SnapshotTokenizer(backend, data, data["spec"])
+        tok = SnapshotTokenizer(backend, data, data["path"])
         return TokenizerAdapter(
             tok,
-            data["spec"],
+            spec,
             prefix_ids=list(data["prefix_ids"]),
             suffix_ids=list(data["suffix_ids"]),
             marker_ids=frozenset(data["marker_ids"]),
@@ -573,7 +575,7 @@ def _write_snapshot(key: str, adapter: TokenizerAdapter) -> None:
     tok = adapter.tokenizer
     data = {
         "version": _SNAPSHOT_VERSION,
-        "spec": adapter.name,
+        "path": str(Path(adapter.name).resolve()),
         "class": type(tok).__name__,
         "backend": tok._tokenizer.to_str(),
         "model_max_length": getattr(tok, "model_max_length", None),

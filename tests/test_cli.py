@@ -247,3 +247,45 @@ def test_germeval_outer_level(tmp_path: Path) -> None:
     # SOURCE.txt: 2200 sentences, 2674 outer entities.
     counts = json.loads(text.strip().splitlines()[-1])["counts"]
     assert counts["examples"] == 2200 and counts["spans_in"] == 2674
+
+
+def test_duplicate_ids_are_renamed_not_merged(tmp_path: Path) -> None:
+    f = tmp_path / "dup.jsonl"
+    f.write_text(
+        '{"id": "a", "text": "Anna Berg", "spans": [[0, 9, "PER"]]}\n'
+        '{"id": "a", "text": "Paris and Oslo", "spans": [[0, 5, "LOC"], [10, 14, "LOC"]]}\n'
+    )
+    out = tmp_path / "o"
+    assert run("align", str(f), "-t", TOK, "--out", str(out), "-q", "--label-subwords", "all")[0] == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["codes"].get("W201") == 1
+    spans = tmp_path / "s.jsonl"
+    assert run("decode", str(out), "-o", str(spans))[0] == 0
+    got = [json.loads(x) for x in spans.read_text().splitlines()]
+    assert [g["id"] for g in got] == ["a", "a#2"]
+    assert [len(g["spans"]) for g in got] == [1, 2]
+
+
+def test_no_entities_at_all_is_said(tmp_path: Path) -> None:
+    f = tmp_path / "typo.jsonl"
+    f.write_text('{"id": "a", "text": "Anna Berg lives in Paris", "span": [{"start": 0, "end": 9, "label": "PER"}]}\n')
+    out = tmp_path / "o"
+    assert run("align", str(f), "-t", TOK, "--out", str(out), "-q")[0] == 0
+    notes = json.loads((out / "report.json").read_text())["notes"]
+    assert any("no entity at all" in n for n in notes)
+
+
+def test_outputs_never_replace_inputs_and_missing_dirs_are_clear(tmp_path: Path) -> None:
+    src = tmp_path / "s.conll"
+    src.write_text(Path(SAMPLE_CONLL).read_text())
+    code, text = run("convert", str(src), str(src), "--scheme", "iobes")
+    assert code == 2 and "overwrite" in text and src.read_text() == Path(SAMPLE_CONLL).read_text()
+    code, text = run("convert", str(src), str(tmp_path / "missing" / "x.jsonl"))
+    assert code == 2 and "directory exists" in text
+
+
+def test_shifted_columns_are_an_error(tmp_path: Path) -> None:
+    f = tmp_path / "col.conll"
+    f.write_text("He PRP B-NP O\nvisited VBD B-VP O\nNew York NNP I-NP B-LOC\ntoday NN B-NP O\n\n")
+    code, text = run("align", str(f), "-t", TOK, "--out", str(tmp_path / "o"))
+    assert code == 2 and "col.conll:3" in text

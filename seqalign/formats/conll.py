@@ -129,6 +129,14 @@ def read(
             )
         if width is None:
             width = len(cols)
+        elif len(cols) != width:
+            # "New York NNP I-NP B-LOC": a space inside a token shifts the columns and would silently drop "York".
+            raise InputError(
+                f"{len(cols)} columns here but {width} on the file's first token line: {line[:80]!r}",
+                file=file,
+                line=n,
+                hint="a token with a space in it? columns must be the same on every line (use TABs to allow spaces)",
+            )
         tag = cols[tag_column]
         if tag_check:
             try:
