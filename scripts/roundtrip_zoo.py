@@ -20,27 +20,6 @@ from seqalign.api import align_file, convert_file
 from seqalign.api_tags import decode_dataset
 from seqalign.formats import jsonl
 
-ZOO = [
-    "albert-base-v2",
-    "bert-base-cased",
-    "bert-base-chinese",
-    "bert-base-multilingual-cased",
-    "bert-base-uncased",
-    "distilbert-base-uncased",
-    "fixture-spm-bpe",
-    "fixture-spm-bytefallback",
-    "fixture-spm-unigram",
-    "gpt2",
-    "llama-2",
-    "llama-3-8b-instruct",
-    "mistral-7b-v0.1",
-    "modernbert-large",
-    "qwen2-1.5b-instruct",
-    "roberta-base",
-    "t5-small",
-    "xlnet-base-cased",
-]
-
 
 def run(src: Path, gold: dict[str, set[tuple[int, int, str]]], tok: Path, mode: str, max_length: int | None, work: Path) -> dict:
     t = time.time()
@@ -77,16 +56,19 @@ def run(src: Path, gold: dict[str, set[tuple[int, int, str]]], tok: Path, mode: 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", default=str(Path(__file__).resolve().parent.parent.parent / "shared"))
-    ap.add_argument("--tokenizers", default=",".join(ZOO))
+    ap.add_argument("--tokenizers", default="", help="comma-separated names (default: every directory of the zoo)")
     args = ap.parse_args()
     shared = Path(args.shared)
+    names = (
+        args.tokenizers.split(",") if args.tokenizers else sorted(p.name for p in (shared / "tokenizers").iterdir() if p.is_dir())
+    )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         src = work / "testb.jsonl"
         convert_file(shared / "corpora/conll2003/iob1/eng.testb", src, input_scheme="iob1", scheme="bio")
         gold = {ex.id: {s.as_tuple() for s in ex.spans} for ex in jsonl.read(src)}
         bad = 0
-        for name in args.tokenizers.split(","):
+        for name in names:
             for mode in ("all", "first"):
                 for max_length in (None, 32):
                     r = run(src, gold, shared / "tokenizers" / name, mode, max_length, work)
