@@ -161,9 +161,7 @@ def main_job(corpus: Path, tok_dir: Path, runs: int, tmp: Path) -> None:
     def sa_words(cache: bool) -> Callable[[], Any]:
         def run() -> Any:
             adapter.word_cache = "auto" if cache else "off"
-            adapter.word_cache_state = "unproven"  # every run starts cold: the proof and the cache are timed
-            adapter._word_memo.clear()
-            adapter._trusted_memo.clear()
+            adapter.reset_word_cache()  # every run starts cold: the proof and the cache are timed
             return list(align_stream(exs.pop(), adapter, cfg, lm, input_scheme=iob1, report=Report()))
 
         return run

@@ -51,15 +51,18 @@ def _first_pass_keeping(
     n = 0
     word_input: bool | None = None
     tagseqs: list[list[str]] = []
-    types: set[str] = set()
+    tags: set[str] = set()
+    labels: set[str] = set()
     for ex in again():
         is_words = ex.words is not None
         if word_input is None:
             word_input = is_words
         n += 1
-        if is_words and ex.word_tags is not None:
-            tagseqs.append(ex.word_tags)
-        types.update(collect_types([ex]))
+        if ex.word_tags is not None:
+            if is_words:
+                tagseqs.append(ex.word_tags)
+            tags.update(ex.word_tags)
+        labels.update(s.label for s in ex.spans)
         if kept is not None:
             chars += len(ex.text)
             if chars > keep_chars:
@@ -68,6 +71,7 @@ def _first_pass_keeping(
                 kept.append(ex)
     if n == 0:
         raise InputError("no examples found (the file holds no sentences or records)", file=file)
+    types = set(collect_types([Example("", "", word_tags=sorted(tags))])) | labels
     return n, bool(word_input), tagseqs, sorted(types), kept
 
 

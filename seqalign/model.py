@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
+from itertools import accumulate
+from operator import add
 from typing import Any
 
 IGNORE = -100
@@ -54,11 +56,9 @@ class Example:
         doc_id: str | None = None,
         line: int | None = None,
     ) -> Example:
-        offsets: list[tuple[int, int]] = []
-        pos = 0
-        for w in words:
-            offsets.append((pos, pos + len(w)))
-            pos += len(w) + 1
+        lens = list(map(len, words))
+        starts = [0, *accumulate(n + 1 for n in lens)]
+        offsets = list(zip(starts, map(add, starts, lens), strict=False))  # starts has one more
         return cls(
             id=id,
             text=" ".join(words),

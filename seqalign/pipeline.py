@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import formats
 from .align import AlignConfig, Aligned, Row, align_example
+from .align_columns import TagPlan, align_word_columns, plan_tags
 from .align_fast import align_words_first
 from .errors import DataProblem, UsageError
 from .model import Diagnostic, Example, Location, Report, Severity, Span
-from .schemes import Detection, Scheme, detect_scheme, get_scheme, parse_tag, tags_to_spans
+from .schemes import Detection, Scheme, Violation, detect_scheme, get_scheme, parse_tag, tags_to_spans
+from .tag_arrays import TagCoder
 from .tokenization import TokenizerAdapter
 
 ILLEGAL_TRANSITION = "T101"
@@ -74,6 +76,13 @@ def word_tags_to_spans(ex: Example, scheme: Scheme, repair: str = "begin", file:
     assert ex.words is not None and ex.word_offsets is not None and ex.word_tags is not None
     chunks, violations = tags_to_spans(ex.word_tags, scheme, repair)
     ex.spans = [Span(ex.word_offsets[a][0], ex.word_offsets[b - 1][1], t) for a, b, t in chunks]
+    return _violation_diagnostics(ex, violations, scheme, repair, file)
+
+
+def _violation_diagnostics(
+    ex: Example, violations: list[Violation], scheme: Scheme, repair: str, file: str | None
+) -> list[Diagnostic]:
+    assert ex.words is not None
     diags = []
     for v in violations:
         line = ex.line + min(v.position, len(ex.words) - 1) if ex.line else None
@@ -149,6 +158,9 @@ class _Job:
     input_scheme: Scheme | None
     repair: str
     file: str | None
+    columns: bool = True  # False: word batches go through the per-example path (the reference in the tests)
+    _plans: dict[tuple[str, ...], TagPlan] = field(default_factory=dict, repr=False)
+    _coder: TagCoder | None = field(default=None, repr=False)
 
     def run(self, batch: list[Example], report: Report) -> list[Aligned]:
         adapter, cfg, label2id, file = self.adapter, self.cfg, self.label2id, self.file
@@ -182,10 +194,111 @@ class _Job:
         from .export.token_classification import rows_batch
 
         rep = Report()
+        if self._columns_apply(batch):
+            rb = self._columns_batch(batch, rep)
+            rep.notes = list(self.adapter.notes)
+            rep.meta = {"word_cache": self.adapter.word_cache_note}
+            return rb, rep
         results = self.run(batch, rep)
         rep.notes = list(self.adapter.notes)
         rep.meta = {"word_cache": self.adapter.word_cache_note}
         return rows_batch([r for res in results for r in res.rows]), rep
+
+    # ---------------------------------------------------------------- word input, whole batch as columns
+
+    def _columns_apply(self, batch: list[Example]) -> bool:
+        """Once the word cache is proven (first batch), word batches are aligned as columns (align_columns)."""
+        a = self.adapter
+        return (
+            self.columns
+            and a.word_cache != "off"
+            and a.word_cache_state == "on"
+            and self.cfg.label_subwords == "first"
+            and self.input_scheme is not None
+            and all(ex.words is not None and ex.word_tags is not None for ex in batch)
+        )
+
+    def _plan(self, tags: list[str]) -> TagPlan:
+        key = tuple(tags)
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) > 100_000:
+                self._plans.clear()
+            assert self.input_scheme is not None
+            plan = plan_tags(tags, self.input_scheme, self.cfg.scheme, self.repair, self.label2id)
+            self._plans[key] = plan
+        return plan
+
+    def _columns_batch(self, batch: list[Example], report: Report) -> Any:
+        import numpy as np
+        import pyarrow as pa
+
+        from .export.token_classification import columns_batch, rows_batch
+
+        adapter, cfg = self.adapter, self.cfg
+        assert self.input_scheme is not None
+        if self._coder is None:
+            self._coder = TagCoder(self.input_scheme, cfg.scheme, self.label2id)
+        nw = np.fromiter((len(ex.words or ()) for ex in batch), np.int64, len(batch))
+        tag_codes = self._coder.encode([t for ex in batch for t in ex.word_tags or ()])
+        tags_ok, n_chunks, word_labels = self._coder.relabel(tag_codes, nw)
+        if not tags_ok.all():
+            # illegal transitions (reported, repaired) and what the arrays leave to tags_to_spans
+            first = np.zeros(len(batch), np.int64)
+            np.cumsum(nw[:-1], out=first[1:])
+            for i in np.flatnonzero(~tags_ok).tolist():
+                ex = batch[i]
+                plan = self._plan(ex.word_tags or [])
+                if plan.violations:
+                    report.extend(_violation_diagnostics(ex, plan.violations, self.input_scheme, self.repair, self.file))
+                if plan.label_ids is not None and len(plan.label_ids) == nw[i]:
+                    word_labels[first[i] : first[i] + nw[i]] = plan.label_ids
+                    n_chunks[i] = len(plan.chunks)
+                    tags_ok[i] = True
+        flat = [w for ex in batch for w in ex.words or ()]
+        adapter.fill_words(flat)
+        table = adapter.word_table
+        index = table.index
+        codes = np.fromiter(map(index.__getitem__, flat), np.int64, len(flat))
+        pre, suf = adapter.prefix_ids, adapter.suffix_ids
+        room = max(1, cfg.max_length - len(pre) - len(suf))
+        cols, taken, counts = align_word_columns(batch, codes, table, word_labels, tags_ok, n_chunks, pre, suf, room)
+        report.counts.merge(counts)
+        fast_rb = columns_batch(cols)
+        if bool(taken.all()):
+            return fast_rb
+        rest = [ex for ex, t in zip(batch, taken.tolist(), strict=True) if not t]
+        for ex in rest:
+            assert ex.word_offsets is not None
+            ex.spans = [
+                Span(ex.word_offsets[a][0], ex.word_offsets[b - 1][1], t) for a, b, t in self._plan(ex.word_tags or []).chunks
+            ]
+        rows = []
+        encs = adapter.encode_words(
+            [ex.text for ex in rest], [ex.words or [] for ex in rest], [ex.word_offsets or [] for ex in rest]
+        )
+        for ex, enc in zip(rest, encs, strict=True):
+            res = align_words_first(ex, enc, cfg, self.label2id, pre, suf) or align_example(
+                ex, enc, cfg, self.label2id, pre, suf, self.file
+            )
+            report.counts.merge(res.counts)
+            report.extend(res.diagnostics)
+            rows.append(res.rows)
+        # back into input order: the taken examples' rows first, then the others', each example's rows together
+        slow_rb = rows_batch([r for rs in rows for r in rs])
+        order: list[int] = []
+        fast_i, slow_i = 0, cols.lengths.shape[0]
+        rest_iter = iter(rows)
+        for t in taken.tolist():
+            if t:
+                order.append(fast_i)
+                fast_i += 1
+            else:
+                k = len(next(rest_iter))
+                order.extend(range(slow_i, slow_i + k))
+                slow_i += k
+        both = pa.Table.from_batches([fast_rb, slow_rb]).take(pa.array(order, pa.int64())).combine_chunks()
+        return both.to_batches()[0] if both.num_rows else fast_rb
 
 
 _WORKER_JOB: _Job | None = None  # set in the parent just before forking; the children inherit it

@@ -157,6 +157,7 @@ def format_tag(prefix: str, type_: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 16)  # a corpus has a few dozen distinct tags and millions of tokens
 def parse_tag(tag: str) -> tuple[str, str]:
     """``'B-ARGM-LOC'`` -> ``('B', 'ARGM-LOC')``; ``'O'`` -> ``('O', '')``; ``'B'`` -> ``('B', '')``.
 
@@ -299,15 +300,31 @@ def check_transition(scheme: Scheme, prev: str | None, tag: str | None) -> str |
     return found[1] if found else None
 
 
+_LEGAL: dict[int, tuple[Scheme, dict[tuple[str | None, str | None], bool]]] = {}
+
+
+def _legal_pairs(scheme: Scheme) -> dict[tuple[str | None, str | None], bool]:
+    """Per scheme, whether ``prev -> tag`` is legal, filled as pairs are met (the scheme is kept alive with
+    its table, so its id is never reused while the table exists)."""
+    got = _LEGAL.get(id(scheme))
+    if got is None or got[0] is not scheme:
+        got = _LEGAL[id(scheme)] = (scheme, {})
+    return got[1]
+
+
 def find_violations(tags: Sequence[str], scheme: Scheme) -> list[Violation]:
     out: list[Violation] = []
     prev: str | None = None
     opened: int | None = None  # where the running entity started, for messages
+    legal = _legal_pairs(scheme)
     for i, tag in enumerate(tags):
         if tag == OUTSIDE and (prev is None or prev == OUTSIDE):
             prev = tag
             continue
-        found = transition_problem(scheme, prev, tag, opened)
+        ok = legal.get((prev, tag))
+        if ok is None:
+            ok = legal[(prev, tag)] = transition_problem(scheme, prev, tag) is None
+        found = None if ok else transition_problem(scheme, prev, tag, opened)
         if found:
             out.append(Violation(i, prev, tag, found[1], found[0]))
         p, t = parse_tag(tag)

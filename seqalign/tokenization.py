@@ -35,6 +35,8 @@ _MAX_LENGTH_CAP = 512
 # trusted, and how many distinct words it may hold before it starts afresh (bounded memory on any corpus).
 WORD_CACHE_PROOF = 512
 WORD_CACHE_MAX = 400_000
+_FILL_CHUNK = 256  # words per encoding when filling the cache
+_FILL_LEAD = "a"  # the throw-away first word of each such encoding
 
 
 class TokenizerLoadError(UsageError):
@@ -71,8 +73,7 @@ class TokenizerAdapter:
     word_cache: str = "auto"
     word_cache_state: str = "unproven"  # unproven | on | off
     word_cache_note: str = ""
-    _word_memo: dict[str, tuple[list[int], list[tuple[int, int]]]] = field(default_factory=dict, repr=False)
-    _trusted_memo: dict[str, tuple[Encoded, bool]] = field(default_factory=dict, repr=False)
+    _table: Any = field(default=None, repr=False)  # seqalign.word_table.WordTable, made on first use
     _keeps: Any = field(default=None, repr=False)  # which characters the normalizer keeps (coverage check)
 
     @property
@@ -134,27 +135,55 @@ class TokenizerAdapter:
     def encode_words(
         self, texts: Sequence[str], words: Sequence[Sequence[str]], word_offsets: Sequence[Sequence[tuple[int, int]]]
     ) -> list[Encoded]:
-        """Pre-tokenized input: the HF ``is_split_into_words`` encoding, mapped back to text coordinates."""
+        """Pre-tokenized input: the HF ``is_split_into_words`` encoding, mapped back to text coordinates.
+
+        The tokenizers backend encodes every word of pre-tokenized input on its own, so once proven (on the
+        first batch: every sentence assembled from the distinct-word cache equals the sentence encoded in
+        full) sentences are assembled from each distinct word's cached pieces. That is an argument about
+        today's backend, not a proof, hence the check; never with truncation or padding set on the backend
+        (they act on whole sequences).
+        """
         if not self.has_offsets:
             return [self._fallback_words(t, w, o) for t, w, o in zip(texts, words, word_offsets, strict=True)]
         if self.word_cache != "off" and self.word_cache_state == "on":
             self._fill_trusted(words)
             return [self._assemble(t, w, o) for t, w, o in zip(texts, words, word_offsets, strict=True)]
-        raw = self._raw_words(words)
+        raw = self._plain_words(words)
         encs = [
             trusted_encoding(text, ids, offs, wids, self.marker_ids, word_offsets=wo)
             for text, wo, (ids, offs, wids) in zip(texts, word_offsets, raw, strict=True)
         ]
-        if self.word_cache_state == "on":
-            # The raw cache was just proven; now prove the per-word trusted pieces on the same sentences.
+        if self.word_cache != "off" and self.word_cache_state == "unproven" and encs:
+            backend = self.tokenizer._tokenizer
+            if backend.truncation is not None or backend.padding is not None:
+                self._cache_off("the tokenizer truncates or pads whole sequences")
+                return encs
             sample = min(len(encs), WORD_CACHE_PROOF)
             self._fill_trusted(words[:sample])
             fast = [
                 self._assemble(t, w, o) for t, w, o in zip(texts[:sample], words[:sample], word_offsets[:sample], strict=True)
             ]
-            if fast != encs[:sample]:
-                self._cache_off("per-word offsets differ from sentence offsets for this tokenizer")
+            if fast == encs[:sample]:
+                self.word_cache_state = "on"
+                self.word_cache_note = f"distinct-word cache: proven identical to sentence encoding on {sample} sentences"
+            else:
+                self._cache_off("encoding each word on its own differs from encoding the sentence for this tokenizer")
         return encs
+
+    @property
+    def word_table(self) -> Any:
+        """The distinct-word cache (seqalign.word_table.WordTable)."""
+        if self._table is None:
+            from .word_table import WordTable
+
+            self._table = WordTable()
+        return self._table
+
+    def reset_word_cache(self) -> None:
+        """Forget the cached words and the proof (the next batch proves the cache again)."""
+        self.word_table.clear()
+        self.word_cache_state = "unproven"
+        self.word_cache_note = ""
 
     def _assemble(self, text: str, words: Sequence[str], word_offsets: Sequence[tuple[int, int]]) -> Encoded:
         """A sentence's Encoded from the per-word trusted pieces.
@@ -163,7 +192,7 @@ class TokenizerAdapter:
         when the text holds each word at its offsets and words are apart (then no piece's offsets can reach
         into a neighbour, the only way normalize_offsets looks across pieces). Otherwise: the sentence path.
         """
-        memo = self._trusted_memo
+        table = self.word_table
         ids: list[int] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -173,14 +202,12 @@ class TokenizerAdapter:
         prev_end = -1
         for k, (w, (base, stop)) in enumerate(zip(words, word_offsets, strict=True)):
             if base <= prev_end or text[base:stop] != w:
-                raw = self._raw_words([words])[0]
+                raw = self._plain_words([words])[0]
                 return trusted_encoding(text, raw[0], raw[1], raw[2], self.marker_ids, word_offsets=word_offsets)
             prev_end = stop
-            entry = memo.get(w)
-            if entry is None:
+            if w not in table:
                 self._fill_trusted([[w]])
-                entry = memo[w]
-            one, simple = entry
+            one, simple = table.entry(w)
             if firsts is not None:
                 if simple:
                     firsts.append(len(ids))
@@ -197,73 +224,39 @@ class TokenizerAdapter:
             wids += [k] * len(one.ids)
         return Encoded(ids, starts, ends, kinds, wids, firsts)
 
+    def fill_words(self, words: Sequence[str]) -> None:
+        """Make sure each of ``words`` is in the distinct-word cache (``word_table``)."""
+        self._fill_trusted([words])
+
     def _fill_trusted(self, words: Sequence[Sequence[str]]) -> None:
-        memo = self._trusted_memo
-        if len(memo) > WORD_CACHE_MAX:
-            memo.clear()
-        missing = list(dict.fromkeys(w for ws in words for w in ws if w not in memo))
+        import numpy as np
+
+        table = self.word_table
+        if len(table) > WORD_CACHE_MAX:
+            table.clear()
+        index = table.index
+        missing = list(dict.fromkeys(w for ws in words for w in ws if w not in index))
         if not missing:
             return
-        raw = self.tokenizer._tokenizer.encode_batch([[w] for w in missing], is_pretokenized=True, add_special_tokens=False)
-        for w, e in zip(missing, raw, strict=True):
-            one = trusted_encoding(w, e.ids, e.offsets, [0] * len(e.ids), self.marker_ids, word_offsets=[(0, len(w))])
-            memo[w] = (one, _covers_exactly(one, len(w)))
-        self._word_memo.clear()  # the raw cache only served the proof
-
-    def _encode_one(self, w: str) -> tuple[list[int], list[Any]]:
-        e = self.tokenizer._tokenizer.encode([w], is_pretokenized=True, add_special_tokens=False)
-        return e.ids, e.offsets
+        # Many words per encoding (one Python object per word costs more than the encoding itself), each
+        # chunk behind a throw-away first word: a backend that treats the first word differently then fails
+        # the proof on every sentence's first word instead of slipping through.
+        chunks = [missing[i : i + _FILL_CHUNK] for i in range(0, len(missing), _FILL_CHUNK)]
+        encs = self.tokenizer._tokenizer.encode_batch(
+            [[_FILL_LEAD, *c] for c in chunks], is_pretokenized=True, add_special_tokens=False
+        )
+        for chunk, e in zip(chunks, encs, strict=True):
+            wids = e.word_ids
+            if any(w is None for w in wids):
+                raise RuntimeError("the tokenizer returned pieces without a word for pre-tokenized input")
+            wid = np.asarray(wids, np.int64)
+            keep = wid >= 1
+            offs = np.asarray(e.offsets, np.int64).reshape(-1, 2)
+            table.add(chunk, np.asarray(e.ids, np.int64)[keep], offs[keep], wid[keep] - 1, self.marker_ids)
 
     def _plain_words(self, words: Sequence[Sequence[str]]) -> list[tuple[list[int], list[Any], list[Any]]]:
         encs = self.tokenizer._tokenizer.encode_batch([list(w) for w in words], is_pretokenized=True, add_special_tokens=False)
         return [(e.ids, e.offsets, e.word_ids) for e in encs]
-
-    def _raw_words(self, words: Sequence[Sequence[str]]) -> list[tuple[list[int], list[Any], list[Any]]]:
-        """Raw (ids, offsets, word ids) per sentence, from the distinct-word cache when it is trusted.
-
-        The tokenizers backend encodes every word of pre-tokenized input on its own (normalizer,
-        pre-tokenizer, model, offset trimming all run per word), so encoding each distinct word once and
-        concatenating is the same thing done with far fewer calls: CoNLL-2003 train has 203,621 words but
-        23,623 distinct ones. That is an argument about today's backend, not a proof, so the cache is only
-        trusted after the first batch came out identical both ways, and never with truncation or padding
-        set on the backend (they act on whole sequences).
-        """
-        if self.word_cache == "off" or self.word_cache_state == "off":
-            return self._plain_words(words)
-        backend = self.tokenizer._tokenizer
-        if self.word_cache_state == "unproven" and (backend.truncation is not None or backend.padding is not None):
-            self._cache_off("the tokenizer truncates or pads whole sequences")
-            return self._plain_words(words)
-        memo = self._word_memo
-        if len(memo) > WORD_CACHE_MAX:
-            memo.clear()
-        missing = list(dict.fromkeys(w for ws in words for w in ws if w not in memo))
-        if missing:
-            for w, e in zip(
-                missing, backend.encode_batch([[w] for w in missing], is_pretokenized=True, add_special_tokens=False), strict=True
-            ):
-                memo[w] = (e.ids, e.offsets)
-        out = []
-        for ws in words:
-            ids: list[int] = []
-            offs: list[Any] = []
-            wids: list[int] = []
-            for k, w in enumerate(ws):
-                i, o = memo[w]
-                ids += i
-                offs += o
-                wids += [k] * len(i)
-            out.append((ids, offs, wids))
-        if self.word_cache_state == "unproven":
-            sample = min(len(words), WORD_CACHE_PROOF)
-            plain = self._plain_words(words[:sample])
-            if any(a != (list(b[0]), list(b[1]), list(b[2])) for a, b in zip(out, plain, strict=False)):
-                self._cache_off("encoding each word on its own differs from encoding the sentence for this tokenizer")
-                memo.clear()
-                return plain + self._plain_words(words[sample:])
-            self.word_cache_state = "on"
-            self.word_cache_note = f"distinct-word cache: proven identical to sentence encoding on {sample} sentences"
-        return out
 
     def _cache_off(self, why: str) -> None:
         self.word_cache_state = "off"

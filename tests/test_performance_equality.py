@@ -65,9 +65,7 @@ def _conll_sample() -> list[Example]:
 @pytest.mark.parametrize("name", ZOO_NAMES)
 def test_word_cache_equals_sentence_encoding_on_the_zoo(name: str) -> None:
     ad = load_zoo(name, words=True)
-    ad.word_cache_state = "unproven"
-    ad._word_memo.clear()
-    ad._trusted_memo.clear()
+    ad.reset_word_cache()
     _check(ad, _conll_sample(), ZOO_CONFIGS)
     assert ad.word_cache_state == "on", ad.word_cache_note
 
@@ -85,9 +83,7 @@ AWKWARD = [
 @pytest.mark.parametrize("name", FIXTURE_TOKENIZERS)
 def test_word_cache_equals_sentence_encoding_on_fixtures(name: str) -> None:
     ad = load_fixture(name, words=True)
-    ad.word_cache_state = "unproven"
-    ad._word_memo.clear()
-    ad._trusted_memo.clear()
+    ad.reset_word_cache()
     sample = list(conll.read(FIXTURES / "sample" / "sample.conll"))
     awkward = [Example.from_words(f"a{i}", w, t) for i, (w, t) in enumerate(AWKWARD)]
     _check(ad, awkward + sample + awkward)

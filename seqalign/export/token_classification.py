@@ -11,9 +11,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from ..align import Row
+from ..align_columns import WordColumns
 from ..model import Report
 from .atomic import atomic_dir
 
@@ -37,8 +39,42 @@ _FLUSH = 2048
 _MAX_SHARD = 500 * 10**6  # datasets' default max_shard_size for save_to_disk
 
 
-def _list(flat: list[Any], lengths: list[int], typ: pa.DataType) -> pa.Array:
-    return _list_like(pa.array(flat, typ), lengths)
+# Arrays are built from buffers: ``pa.array`` imports pandas on first use (0.25 s of start-up) to check
+# whether its input is a pandas object.
+
+
+def _arr(values: Any, typ: pa.DataType, null: Any = None) -> pa.Array:
+    """A numpy-convertible sequence of numbers -> an Arrow array of ``typ`` (``null``: where values are null)."""
+    data = np.ascontiguousarray(values, dtype=typ.to_pandas_dtype())
+    validity = None
+    if null is not None and bool(np.any(null)):
+        validity = pa.py_buffer(np.packbits(~np.asarray(null, bool), bitorder="little"))
+    return pa.Array.from_buffers(typ, len(data), [validity, pa.py_buffer(data)])
+
+
+def _strings(values: list[str | None]) -> pa.Array:
+    null = [v is None for v in values]
+    raw = [(v or "").encode("utf-8") for v in values]
+    offsets = np.zeros(len(raw) + 1, np.int32)
+    np.cumsum(np.fromiter(map(len, raw), np.int64, len(raw)), out=offsets[1:])
+    validity = pa.py_buffer(np.packbits(~np.array(null, bool), bitorder="little")) if any(null) else None
+    return pa.Array.from_buffers(pa.string(), len(raw), [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(raw))])
+
+
+def _offsets(lengths: Any) -> pa.Array:
+    offsets = np.zeros(len(lengths) + 1, np.int32)
+    np.cumsum(np.asarray(lengths, np.int64), out=offsets[1:])
+    return _arr(offsets, pa.int32())
+
+
+def _list(flat: Any, lengths: Any, typ: pa.DataType, null: Any = None) -> pa.Array:
+    return pa.ListArray.from_arrays(_offsets(lengths), _arr(flat, typ, null))
+
+
+def _pairs(flat: Any) -> pa.Array:
+    """Flat [s0, e0, s1, e1, ...] -> a list<int32> array of [s, e] pairs."""
+    n = len(flat) // 2
+    return pa.ListArray.from_arrays(_arr(np.arange(0, 2 * n + 1, 2), pa.int32()), _arr(flat, pa.int32()))
 
 
 def rows_batch(rows: list[Row]) -> pa.RecordBatch:
@@ -55,35 +91,48 @@ def rows_batch(rows: list[Row]) -> pa.RecordBatch:
         for p in r.offset_mapping:
             offs += p
         lengths.append(len(r.input_ids))
-    n_pieces = len(ids)
-    pairs = pa.ListArray.from_arrays(pa.array(range(0, 2 * n_pieces + 1, 2), pa.int32()), pa.array(offs, pa.int32()))
-    ones = pa.array([1] * n_pieces, pa.int8())
+    null = [w is None for w in wids]
     cols = [
-        pa.array([r.id for r in rows], pa.string()),
-        pa.array([r.doc_id for r in rows], pa.string()),
-        pa.array([r.window for r in rows], pa.int32()),
+        _strings([r.id for r in rows]),
+        _strings([r.doc_id for r in rows]),
+        _arr([r.window for r in rows], pa.int32()),
         _list(ids, lengths, pa.int32()),
-        _list_like(ones, lengths),
+        _list(np.ones(len(ids), np.int8), lengths, pa.int8()),
         _list(labels, lengths, pa.int64()),
-        _list_like(pairs, lengths),
-        _list(wids, [len(r.word_ids) for r in rows], pa.int32()),
-        pa.array([r.char_start for r in rows], pa.int32()),
-        pa.array([r.char_end for r in rows], pa.int32()),
-        pa.array([r.token_start for r in rows], pa.int32()),
+        pa.ListArray.from_arrays(_offsets(lengths), _pairs(offs)),
+        _list([0 if w is None else w for w in wids], [len(r.word_ids) for r in rows], pa.int32(), null),
+        _arr([r.char_start for r in rows], pa.int32()),
+        _arr([r.char_end for r in rows], pa.int32()),
+        _arr([r.token_start for r in rows], pa.int32()),
     ]
     return pa.RecordBatch.from_arrays(cols, schema=SCHEMA)
 
 
+def columns_batch(cols: WordColumns) -> pa.RecordBatch:
+    """Rows already held as flat numpy columns (seqalign.align_columns) -> one record batch."""
+    n_rows = len(cols.ids)
+    offs = _offsets(cols.lengths)
+    pairs = np.empty(2 * len(cols.starts), np.int32)
+    pairs[0::2] = cols.starts
+    pairs[1::2] = cols.ends
+    zeros = _arr(np.zeros(n_rows, np.int32), pa.int32())
+    arrays = [
+        _strings(cols.ids),
+        _strings(cols.doc_ids),
+        zeros,
+        pa.ListArray.from_arrays(offs, _arr(cols.input_ids, pa.int32())),
+        pa.ListArray.from_arrays(offs, _arr(np.ones(len(cols.input_ids), np.int8), pa.int8())),
+        pa.ListArray.from_arrays(offs, _arr(cols.labels, pa.int64())),
+        pa.ListArray.from_arrays(offs, _pairs(pairs)),
+        pa.ListArray.from_arrays(offs, _arr(cols.word_ids, pa.int32(), cols.word_null)),
+        zeros,
+        _arr(cols.char_end, pa.int32()),
+        zeros,
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
+
+
 _batch = rows_batch  # the name older callers use
-
-
-def _list_like(values: pa.Array, lengths: list[int]) -> pa.Array:
-    offsets = [0] * (len(lengths) + 1)
-    total = 0
-    for i, n in enumerate(lengths):
-        total += n
-        offsets[i + 1] = total
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
 
 
 def _batch_plain(rows: list[Row]) -> pa.RecordBatch:

@@ -100,11 +100,20 @@ def read(
             n_examples += 1
         words, tags = [], []
 
+    need = max(token_column, tag_column if tag_column >= 0 else -tag_column - 1) + 1
+    min_cols = max(2, need)
     for n, line in read_lines(path, encoding):
         if not line.strip():
             yield from flush()
             continue
-        cols = _split(line)
+        if "\t" in line:  # _split, inlined: this loop runs once per token of the corpus
+            cols = line.split("\t")
+            while cols and cols[-1] == "":
+                cols.pop()
+        else:
+            cols = line.split(" ")
+            if "" in cols:
+                cols = [c for c in cols if c]
         if cols[0] == "-DOCSTART-" or line.startswith("-DOCSTART-"):
             yield from flush()
             doc_index += 1
@@ -119,10 +128,9 @@ def read(
                     is_token = False
             if not is_token:
                 continue
-        need = max(token_column, tag_column if tag_column >= 0 else -tag_column - 1) + 1
-        if len(cols) < max(2, need):
+        if len(cols) < min_cols:
             raise InputError(
-                f"expected a token and a tag (at least {max(2, need)} columns), found {len(cols)}: {line[:80]!r}",
+                f"expected a token and a tag (at least {min_cols} columns), found {len(cols)}: {line[:80]!r}",
                 file=file,
                 line=n,
                 hint="check the column separator, or pass --token-column/--tag-column",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 
@@ -20,18 +21,72 @@ def read_lines(path: str | Path, encoding: str = "utf-8") -> Iterator[tuple[int,
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror}", file=str(p)) from None
     try:
+        if _blockwise(encoding):
+            yield from _block_lines(fh, encoding, str(p))
+            return
         for n, raw in enumerate(fh, 1):
             if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
                 line = raw.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is not valid {encoding}",
-                    file=str(p),
-                    line=n,
-                    hint="the file is probably Latin-1 or cp1252; pass --encoding latin-1 (or convert it to UTF-8)",
-                ) from None
+                raise _bad_byte(raw, exc, encoding, str(p), n) from None
             yield n, line.rstrip("\r\n")
     finally:
         fh.close()
+
+
+_BLOCK = 1 << 22
+
+
+def _blockwise(encoding: str) -> bool:
+    """Whether a newline byte always is a newline character (UTF-8, Latin-1, cp1252 ...; not UTF-16)."""
+    try:
+        return "\n".encode(encoding) == b"\n" and "a\n\u00e9".encode(encoding, "ignore").startswith(b"a\n")
+    except LookupError:
+        return False
+
+
+def _bad_byte(raw: bytes, exc: UnicodeDecodeError, encoding: str, file: str, n: int) -> InputError:
+    return InputError(
+        f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is not valid {encoding}",
+        file=file,
+        line=n,
+        hint="the file is probably Latin-1 or cp1252; pass --encoding latin-1 (or convert it to UTF-8)",
+    )
+
+
+def _block_lines(fh: Any, encoding: str, file: str) -> Iterator[tuple[int, str]]:
+    """Lines decoded a few MB at a time: one decode and one split per block instead of per line."""
+    n = 0
+    rest = b""
+    first = True
+    while True:
+        chunk = fh.read(_BLOCK)
+        if first and chunk.startswith(b"\xef\xbb\xbf"):
+            chunk = chunk[3:]
+        first = False
+        if chunk:
+            data = rest + chunk if rest else chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:  # no line end yet: read on
+                rest = data
+                continue
+            block, rest = data[:cut], data[cut:]
+        elif rest:
+            block, rest = rest, b""
+        else:
+            return
+        try:
+            text = block.decode(encoding)
+        except UnicodeDecodeError as exc:
+            start = block.rfind(b"\n", 0, exc.start) + 1
+            line = block[start:].split(b"\n", 1)[0]
+            err = UnicodeDecodeError(exc.encoding, line, exc.start - start, exc.end - start, exc.reason)
+            raise _bad_byte(line, err, encoding, file, n + block.count(b"\n", 0, exc.start) + 1) from None
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        for line in lines:
+            n += 1
+            yield n, line.rstrip("\r") if line.endswith("\r") else line

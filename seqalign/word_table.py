@@ -1,0 +1,119 @@
+"""The distinct-word cache: each distinct word's trusted pieces, held once as flat arrays.
+
+The tokenizers backend encodes every word of pre-tokenized input on its own, so a corpus with 203,621 words
+but 23,623 distinct ones needs 23,623 word encodings, not 203,621. Words are encoded many at a time (one
+pre-tokenized sequence per chunk, behind a throw-away first word, so every cached word was encoded at a
+position other than the first); the adapter proves on the first batch that sentences assembled from the
+table equal sentences encoded in full before anything relies on it.
+
+Raw offsets are made trustworthy with numpy where that provably changes nothing (offsets inside the word, no
+whitespace in the word, no marker piece): ``trusted_encoding`` would return them unchanged. Every other word
+goes through ``trusted_encoding`` itself. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from .tokenization import CONTENT, Encoded, _covers_exactly, trusted_encoding
+
+_INT = np.int64
+_SPACE = re.compile(r"\s")  # the characters str.isspace() accepts, which normalize_offsets trims
+
+
+class WordTable:
+    """Word ``k``'s pieces are ``ids[off[k]:off[k] + n[k]]`` (offsets relative to the word); ``simple[k]``:
+    the word is one unit of its own (its content pieces cover it exactly, see ``_covers_exactly``)."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.index: dict[str, int] = {}
+        self._parts: list[tuple[np.ndarray, ...]] = []
+        self._frozen: tuple[np.ndarray, ...] | None = None
+        self._entries: dict[str, tuple[Encoded, bool]] = {}
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.index
+
+    def add(
+        self,
+        words: Sequence[str],
+        ids: np.ndarray,
+        offsets: np.ndarray,
+        word_of_piece: np.ndarray,
+        marker_ids: frozenset[int],
+    ) -> None:
+        """Add ``words`` (new, distinct) from their raw encoding: piece ids, raw (start, end) relative to each
+        word, and the word of each piece (pieces in word order)."""
+        m = len(words)
+        wlen = np.fromiter(map(len, words), _INT, m)
+        n = np.bincount(word_of_piece, minlength=m).astype(_INT)
+        starts = offsets[:, 0].astype(_INT)
+        ends = offsets[:, 1].astype(_INT)
+        kinds = np.full(len(ids), CONTENT, np.int8)
+        first = np.zeros(m, _INT)
+        if m > 1:
+            np.cumsum(n[:-1], out=first[1:])
+        lp = wlen[word_of_piece]
+        plain_piece = (starts >= 0) & (starts < ends) & (ends <= lp)
+        if marker_ids:
+            plain_piece &= ~np.isin(ids, np.fromiter(marker_ids, _INT, len(marker_ids)))
+        bad = np.bincount(word_of_piece, weights=~plain_piece, minlength=m) > 0
+        bad |= np.fromiter((_SPACE.search(w) is not None for w in words), bool, m)
+        has = n > 0
+        simple = np.zeros(m, bool)
+        if len(ids):
+            top = np.zeros(m, _INT)
+            top[has] = np.maximum.reduceat(ends, first[has])
+            simple[has] = (starts[first[has]] == 0) & (top[has] == wlen[has])
+        simple &= ~bad
+        for k in np.flatnonzero(bad).tolist():
+            a, b = int(first[k]), int(first[k] + n[k])
+            raw = [(int(s), int(e)) for s, e in offsets[a:b].tolist()]
+            one = trusted_encoding(words[k], ids[a:b].tolist(), raw, [0] * (b - a), marker_ids, word_offsets=[(0, len(words[k]))])
+            starts[a:b] = one.starts
+            ends[a:b] = one.ends
+            kinds[a:b] = one.kinds
+            simple[k] = _covers_exactly(one, len(words[k]))
+        base = len(self.index)
+        self.index.update(zip(words, range(base, base + m), strict=True))
+        self._parts.append((ids.astype(np.int32), starts, ends, kinds, n, simple, wlen))
+        self._frozen = None
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """(ids, starts, ends, kinds, off, n, simple, wlen) over all words, rebuilt only after words were added."""
+        if self._frozen is None:
+            if not self._parts:
+                empty = np.zeros(0, _INT)
+                self._parts.append(
+                    (empty.astype(np.int32), empty, empty, empty.astype(np.int8), empty, empty.astype(bool), empty)
+                )
+            cols = [np.concatenate(c) if len(self._parts) > 1 else c[0] for c in zip(*self._parts, strict=True)]
+            self._parts = [tuple(cols)]
+            ids, starts, ends, kinds, n, simple, wlen = cols
+            off = np.zeros(len(n), _INT)
+            if len(n) > 1:
+                np.cumsum(n[:-1], out=off[1:])
+            self._frozen = (ids, starts, ends, kinds, off, n, simple, wlen)
+        return self._frozen
+
+    def entry(self, word: str) -> tuple[Encoded, bool]:
+        """One word's pieces as an Encoded (word id 0) and whether it is simple."""
+        got = self._entries.get(word)
+        if got is None:
+            ids, starts, ends, kinds, off, n, simple, _ = self.arrays()
+            k = self.index[word]
+            a, b = int(off[k]), int(off[k] + n[k])
+            one = Encoded(ids[a:b].tolist(), starts[a:b].tolist(), ends[a:b].tolist(), kinds[a:b].tolist(), [0] * (b - a))
+            got = (one, bool(simple[k]))
+            if len(self._entries) < 200_000:
+                self._entries[word] = got
+        return got
