@@ -48,9 +48,10 @@ def plan_tags(tags: Sequence[str], scheme: Scheme, target: Scheme, repair: str, 
 
 
 @dataclass(slots=True)
-class WordColumns:
-    """Rows as flat columns. Per row: ``ids``, ``doc_ids``, ``lengths`` (pieces with specials), ``char_end``;
-    per piece: the rest. ``word_null`` marks special tokens (no word)."""
+class RowColumns:
+    """Rows (one window each) as flat columns. Per row: ``ids``, ``doc_ids``, ``lengths`` (pieces with
+    specials), ``char_end``, ``char_start`` (None: all 0); per piece: the rest. ``word_null`` marks pieces
+    without a word (special tokens)."""
 
     ids: list[str]
     doc_ids: list[str | None]
@@ -62,6 +63,7 @@ class WordColumns:
     ends: np.ndarray
     word_ids: np.ndarray
     word_null: np.ndarray
+    char_start: np.ndarray | None = None
 
 
 def _excl_cumsum(x: np.ndarray) -> np.ndarray:
@@ -81,7 +83,7 @@ def align_word_columns(
     prefix_ids: Sequence[int],
     suffix_ids: Sequence[int],
     room: int,
-) -> tuple[WordColumns, np.ndarray, Counts]:
+) -> tuple[RowColumns, np.ndarray, Counts]:
     """(columns of the examples taken, which examples were taken, their counts).
 
     ``codes``: the table index of every word of every example, in order; ``word_labels``: the target label
@@ -151,7 +153,7 @@ def align_word_columns(
     word_null[dest] = False
 
     fast = [examples[i] for i in take]
-    cols = WordColumns(
+    cols = RowColumns(
         ids=[ex.id for ex in fast],
         doc_ids=[ex.doc_id for ex in fast],
         lengths=lengths,

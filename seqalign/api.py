@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import formats
+from . import formats, sharded
 from .align import AlignConfig, align_example
 from .errors import InputError, UsageError, refuse_overwrite
 from .export.token_classification import write_batches
@@ -15,6 +15,7 @@ from .model import IGNORE, Diagnostic, Example, Location, Report, Severity
 from .pipeline import (
     BATCH,
     ReadOptions,
+    _Job,
     align_record_batches,
     collect_types,
     default_workers,
@@ -135,12 +136,23 @@ def align_file(
 ) -> Report:
     """The main job: INPUT -> dataset in OUT (+ labels.json, report.json). Returns the report.
 
-    ``workers``: processes that align batches (default: all cores; the output is the same for any number).
+    ``workers``: processes that align batches (default: all cores for span input, 1 for word input with the word
+    cache; the output is the same for any number).
     ``word_cache=False`` encodes every sentence in full (the reference path the cache is tested against).
     """
     file = str(input_path)
     fmt, again = open_examples(input_path, read)
-    n, word_input, tagseqs, types, kept = _first_pass_keeping(again, file, KEEP_CHARS)
+    shards = None
+    if sharded.shardable(fmt, input_path, read.encoding, default_workers() if workers is None else workers):
+        shards = sharded.scan(input_path, read.encoding, default_workers() if workers is None else workers)
+        if shards.word_input:
+            shards = None  # JSONL that carries words (written by convert): the general path
+        elif shards.n == 0:
+            raise InputError("no examples found (the file holds no sentences or records)", file=file)
+    if shards is not None:
+        n, word_input, tagseqs, types, kept = shards.n, False, [], shards.types, None
+    else:
+        n, word_input, tagseqs, types, kept = _first_pass_keeping(again, file, KEEP_CHARS)
     in_scheme, detection = (
         resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
     )
@@ -192,15 +204,63 @@ def align_file(
             'that holds the spans (JSONL: "spans") or the tag column'
         )
 
-    examples: Iterator[Example] = _unique_ids(_drain(kept) if kept is not None else again(), report, file)
     bar = progress(n, "aligning") if progress else None
-    if bar is not None:
-        examples = _tick(examples, bar, n)
     n_workers = default_workers() if workers is None else max(1, workers)
+    if workers is None and word_input and adapter.word_cache != "off" and adapter.has_offsets:
+        n_workers = 1  # measured (scripts/bench.py): workers only add the cost of shipping sentences here
     if n <= BATCH:
         n_workers = 1  # one batch: forking costs more than it saves
     report.meta["workers"] = n_workers
-    batches = align_record_batches(
+    if shards is not None and n_workers > 1:
+        job = _Job(adapter, cfg, labels["label2id"], None, repair, file)
+        task = None
+        if bar is not None:
+            bar.start()
+            task = bar.add_task("align", total=n)
+        batches = sharded.align(shards, job, report, n_workers, (lambda k: bar.advance(task, k)) if bar is not None else None)
+    else:
+        batches = _serial_batches(again, kept, report, file, bar, n, adapter, cfg, labels, in_scheme, repair, n_workers)
+
+    def finished() -> Report:
+        if bar is not None:
+            bar.stop()
+        if overlaps == "error":
+            raise_on_overlap_errors(report)
+        _order_diagnostics(report, file)
+        return report
+
+    try:
+        write_batches(out, batches, labels, finished, save_format)
+    except TagError as exc:
+        raise UsageError(str(exc), file=file, hint="check --input-scheme") from None
+    return report
+
+
+def _order_diagnostics(report: Report, file: str) -> None:
+    """Diagnostics of a single input file in line order (stable), so that any number of workers, which see
+    the records in different groupings, gives the same report."""
+    if all(d.location.line is not None and d.location.file == file for d in report.diagnostics):
+        report.diagnostics.sort(key=lambda d: d.location.line or 0)
+
+
+def _serial_batches(
+    again: Callable[[], Iterator[Example]],
+    kept: list[Example] | None,
+    report: Report,
+    file: str,
+    bar: Any,
+    n: int,
+    adapter: Any,
+    cfg: AlignConfig,
+    labels: dict[str, Any],
+    in_scheme: Scheme | None,
+    repair: str,
+    n_workers: int,
+) -> Iterator[Any]:
+    examples: Iterator[Example] = _unique_ids(_drain(kept) if kept is not None else again(), report, file)
+    if bar is not None:
+        examples = _tick(examples, bar, n)
+    return align_record_batches(
         examples,
         adapter,
         cfg,
@@ -211,19 +271,6 @@ def align_file(
         report=report,
         workers=n_workers,
     )
-
-    def finished() -> Report:
-        if bar is not None:
-            bar.stop()
-        if overlaps == "error":
-            raise_on_overlap_errors(report)
-        return report
-
-    try:
-        write_batches(out, batches, labels, finished, save_format)
-    except TagError as exc:
-        raise UsageError(str(exc), file=file, hint="check --input-scheme") from None
-    return report
 
 
 def _unique_ids(examples: Iterator[Example], report: Report, file: str) -> Iterator[Example]:

@@ -20,7 +20,7 @@ from .errors import DataProblem, UsageError
 from .model import Diagnostic, Example, Location, Report, Severity, Span
 from .schemes import Detection, Scheme, Violation, detect_scheme, get_scheme, parse_tag, tags_to_spans
 from .tag_arrays import TagCoder
-from .tokenization import TokenizerAdapter
+from .tokenization import Encoded, TokenizerAdapter
 
 ILLEGAL_TRANSITION = "T101"
 BATCH = 512
@@ -161,6 +161,7 @@ class _Job:
     columns: bool = True  # False: word batches go through the per-example path (the reference in the tests)
     _plans: dict[tuple[str, ...], TagPlan] = field(default_factory=dict, repr=False)
     _coder: TagCoder | None = field(default=None, repr=False)
+    _span_labels: Any = field(default=None, repr=False)
 
     def run(self, batch: list[Example], report: Report) -> list[Aligned]:
         adapter, cfg, label2id, file = self.adapter, self.cfg, self.label2id, self.file
@@ -194,8 +195,12 @@ class _Job:
         from .export.token_classification import rows_batch
 
         rep = Report()
+        rb = None
         if self._columns_apply(batch):
             rb = self._columns_batch(batch, rep)
+        elif self._spans_apply(batch):
+            rb = self._spans_batch(batch, rep)
+        if rb is not None:
             rep.notes = list(self.adapter.notes)
             rep.meta = {"word_cache": self.adapter.word_cache_note}
             return rb, rep
@@ -231,9 +236,8 @@ class _Job:
 
     def _columns_batch(self, batch: list[Example], report: Report) -> Any:
         import numpy as np
-        import pyarrow as pa
 
-        from .export.token_classification import columns_batch, rows_batch
+        from .export.token_classification import columns_batch
 
         adapter, cfg = self.adapter, self.cfg
         assert self.input_scheme is not None
@@ -264,21 +268,31 @@ class _Job:
         room = max(1, cfg.max_length - len(pre) - len(suf))
         cols, taken, counts = align_word_columns(batch, codes, table, word_labels, tags_ok, n_chunks, pre, suf, room)
         report.counts.merge(counts)
-        fast_rb = columns_batch(cols)
         if bool(taken.all()):
-            return fast_rb
+            return columns_batch(cols)
         rest = [ex for ex, t in zip(batch, taken.tolist(), strict=True) if not t]
         for ex in rest:
             assert ex.word_offsets is not None
             ex.spans = [
                 Span(ex.word_offsets[a][0], ex.word_offsets[b - 1][1], t) for a, b, t in self._plan(ex.word_tags or []).chunks
             ]
-        rows = []
         encs = adapter.encode_words(
             [ex.text for ex in rest], [ex.words or [] for ex in rest], [ex.word_offsets or [] for ex in rest]
         )
+        return self._merge_rest(cols, taken, rest, encs, report)
+
+    def _merge_rest(self, cols: Any, taken: Any, rest: list[Example], encs: list[Encoded], report: Report) -> Any:
+        """The batch's record batch: the columns of the examples taken, and the general path's rows of the
+        others (``rest``, encoded as ``encs``), back in input order."""
+        import pyarrow as pa
+
+        from .export.token_classification import _arr, columns_batch, rows_batch
+
+        cfg, pre, suf, words = self.cfg, self.adapter.prefix_ids, self.adapter.suffix_ids, self.input_scheme is not None
+        fast_rb = columns_batch(cols)
+        rows = []
         for ex, enc in zip(rest, encs, strict=True):
-            res = align_words_first(ex, enc, cfg, self.label2id, pre, suf) or align_example(
+            res = (words and align_words_first(ex, enc, cfg, self.label2id, pre, suf)) or align_example(
                 ex, enc, cfg, self.label2id, pre, suf, self.file
             )
             report.counts.merge(res.counts)
@@ -287,7 +301,7 @@ class _Job:
         # back into input order: the taken examples' rows first, then the others', each example's rows together
         slow_rb = rows_batch([r for rs in rows for r in rs])
         order: list[int] = []
-        fast_i, slow_i = 0, cols.lengths.shape[0]
+        fast_i, slow_i = 0, len(cols.ids)
         rest_iter = iter(rows)
         for t in taken.tolist():
             if t:
@@ -297,8 +311,81 @@ class _Job:
                 k = len(next(rest_iter))
                 order.extend(range(slow_i, slow_i + k))
                 slow_i += k
-        both = pa.Table.from_batches([fast_rb, slow_rb]).take(pa.array(order, pa.int64())).combine_chunks()
+        both = pa.Table.from_batches([fast_rb, slow_rb]).take(_arr(order, pa.int64())).combine_chunks()
         return both.to_batches()[0] if both.num_rows else fast_rb
+
+    # ---------------------------------------------------------------- span input, whole batch as columns
+
+    def _spans_apply(self, batch: list[Example]) -> bool:
+        return (
+            self.columns
+            and self.adapter.has_offsets
+            and self.cfg.label_subwords == "first"
+            and all(ex.words is None for ex in batch)
+        )
+
+    def _spans_batch(self, batch: list[Example], report: Report) -> Any:
+        from itertools import chain
+
+        import numpy as np
+
+        from .align_spans import LabelTable, align_span_columns
+        from .export.token_classification import columns_batch
+
+        adapter, cfg = self.adapter, self.cfg
+        if self._span_labels is None:
+            self._span_labels = LabelTable(cfg.scheme, self.label2id)
+        if adapter._keeps is None:
+            from .coverage import normalizer_keeps
+
+            adapter._keeps = normalizer_keeps(adapter.tokenizer)
+        texts = [ex.text for ex in batch]
+        encs = adapter.tokenizer._tokenizer.encode_batch(texts, add_special_tokens=False)
+        n_pieces = np.fromiter((len(e.ids) for e in encs), np.int64, len(encs))
+        total = int(n_pieces.sum())
+        ids = np.fromiter(chain.from_iterable(e.ids for e in encs), np.int64, total)
+        offsets = np.fromiter(chain.from_iterable(chain.from_iterable(e.offsets for e in encs)), np.int64, 2 * total).reshape(
+            -1, 2
+        )
+        wl = list(chain.from_iterable(e.word_ids for e in encs))
+        if None in wl:
+            wl = [-1 if w is None else w for w in wl]
+        word_ids = np.asarray(wl, np.int64).reshape(-1)
+        spans = [(i, sp) for i, ex in enumerate(batch) for sp in ex.spans]
+        n_spans = len(spans)
+        cols, taken, counts = align_span_columns(
+            texts,
+            n_pieces,
+            ids,
+            offsets,
+            word_ids,
+            np.fromiter((i for i, _ in spans), np.int64, n_spans),
+            np.fromiter((sp.start for _, sp in spans), np.int64, n_spans),
+            np.fromiter((sp.end for _, sp in spans), np.int64, n_spans),
+            self._span_labels.encode([sp.label for _, sp in spans]),
+            self._span_labels,
+            adapter.marker_ids,
+            adapter._keeps,
+            adapter.prefix_ids,
+            adapter.suffix_ids,
+            max(1, cfg.max_length - adapter.n_special),
+            [ex.id for ex in batch],
+            [ex.doc_id for ex in batch],
+        )
+        report.counts.merge(counts)
+        if bool(taken.all()):
+            return columns_batch(cols)
+        rest = [ex for ex, t in zip(batch, taken.tolist(), strict=True) if not t]
+        return self._merge_rest(cols, taken, rest, adapter.encode_texts([ex.text for ex in rest]), report)
+
+
+def _merge_into(report: Report, part: Report) -> None:
+    """Add one batch's (or shard's) report to the job's."""
+    report.counts.merge(part.counts)
+    report.extend(part.diagnostics)
+    report.notes.extend(n for n in part.notes if n not in report.notes)
+    if part.meta.get("word_cache"):
+        report.meta["word_cache"] = part.meta["word_cache"]
 
 
 _WORKER_JOB: _Job | None = None  # set in the parent just before forking; the children inherit it
@@ -344,11 +431,7 @@ def align_record_batches(
     batches = _chunks(examples, batch_size or BATCH)
 
     def merge(part: Report) -> None:
-        report.counts.merge(part.counts)
-        report.extend(part.diagnostics)
-        report.notes.extend(n for n in part.notes if n not in report.notes)
-        if part.meta.get("word_cache"):
-            report.meta["word_cache"] = part.meta["word_cache"]
+        _merge_into(report, part)
 
     if workers <= 1:
         for batch in batches:

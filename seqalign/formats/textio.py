@@ -77,16 +77,52 @@ def _block_lines(fh: Any, encoding: str, file: str) -> Iterator[tuple[int, str]]
             block, rest = rest, b""
         else:
             return
-        try:
-            text = block.decode(encoding)
-        except UnicodeDecodeError as exc:
-            start = block.rfind(b"\n", 0, exc.start) + 1
-            line = block[start:].split(b"\n", 1)[0]
-            err = UnicodeDecodeError(exc.encoding, line, exc.start - start, exc.end - start, exc.reason)
-            raise _bad_byte(line, err, encoding, file, n + block.count(b"\n", 0, exc.start) + 1) from None
-        lines = text.split("\n")
-        if lines[-1] == "":
-            lines.pop()
-        for line in lines:
-            n += 1
-            yield n, line.rstrip("\r") if line.endswith("\r") else line
+        for item in decode_lines(block, encoding, file, n):
+            n = item[0]
+            yield item
+
+
+def decode_lines(block: bytes, encoding: str, file: str, before: int = 0) -> list[tuple[int, str]]:
+    """The numbered lines of a block of whole lines (``before``: lines of the file before the block)."""
+    try:
+        text = block.decode(encoding)
+    except UnicodeDecodeError as exc:
+        start = block.rfind(b"\n", 0, exc.start) + 1
+        line = block[start:].split(b"\n", 1)[0]
+        err = UnicodeDecodeError(exc.encoding, line, exc.start - start, exc.end - start, exc.reason)
+        raise _bad_byte(line, err, encoding, file, before + block.count(b"\n", 0, exc.start) + 1) from None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [(before + i, ln.rstrip("\r") if ln.endswith("\r") else ln) for i, ln in enumerate(lines, 1)]
+
+
+def line_shards(path: str | Path, size: int = 1 << 18) -> list[tuple[int, int, int]]:
+    """Byte ranges of about ``size`` bytes that hold whole lines: ``(start, end, lines before start)``."""
+    out: list[tuple[int, int, int]] = []
+    lines = 0
+    with open(path, "rb") as fh:
+        start = 0
+        while True:
+            fh.seek(start + size)
+            tail = fh.readline()
+            end = start + size + len(tail)
+            fh.seek(start)
+            chunk = fh.read(end - start)
+            if not chunk:
+                break
+            out.append((start, start + len(chunk), lines))
+            lines += chunk.count(b"\n")
+            start += len(chunk)
+    return out
+
+
+def shard_lines(path: str | Path, shard: tuple[int, int, int], encoding: str) -> list[tuple[int, str]]:
+    """The numbered lines of one of ``line_shards``' ranges (a UTF-8 BOM at the start of the file dropped)."""
+    start, end, before = shard
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        block = fh.read(end - start)
+    if start == 0 and block.startswith(b"\xef\xbb\xbf"):
+        block = block[3:]
+    return decode_lines(block, encoding, str(path), before)

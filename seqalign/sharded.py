@@ -1,0 +1,188 @@
+"""Line-based span files (JSONL) read by the worker processes themselves, shard by shard.
+
+With ``--workers N`` the parent would otherwise parse every record twice (pass 1 for the label set, pass 2
+to hand examples to the workers) and pickle them over: reading, not aligning, would then set the pace.
+Here the parent only cuts the file into byte ranges of whole lines; the workers parse them, in pass 1 to
+report their labels and ids, in pass 2 to align them. The parent merges the shards' results in file order,
+so the dataset and the report are the same as from one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import pipeline
+from .formats import jsonl
+from .formats.textio import _blockwise, line_shards, shard_lines
+from .model import Diagnostic, Example, Location, Report, Severity
+
+DUPLICATE_ID = "W201"
+Shard = tuple[int, int, int]
+
+
+def shardable(fmt: str, path: str | Path, encoding: str, workers: int) -> bool:
+    return workers > 1 and fmt == jsonl.NAME and Path(path).is_file() and _blockwise(encoding)
+
+
+@dataclass
+class Scan:
+    """Pass 1 over the shards: what ``align_file`` needs before aligning."""
+
+    shards: list[Shard]
+    counts: list[int]  # records per shard
+    types: list[str]
+    word_input: bool
+    renames: list[dict[int, str]] = field(default_factory=list)  # per shard: record index in shard -> new id
+    duplicates: list[list[Diagnostic]] = field(default_factory=list)  # per shard, in order
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts)
+
+
+_PATH: str = ""
+_ENCODING: str = "utf-8"
+
+
+def _examples(shard: Shard, first_record: int, default_id: Callable[[int], str] = str) -> Iterator[Example]:
+    return jsonl.parse_lines(shard_lines(_PATH, shard, _ENCODING), _PATH, first_record=first_record, default_id=default_id)
+
+
+def _scan_one(shard: Shard) -> tuple[int, bool, set[str], list[str | None], list[int | None]]:
+    """(records, any word input, labels, ids (None: the record has none), lines) of one shard."""
+    n = 0
+    words = False
+    labels: set[str] = set()
+    ids: list[str | None] = []
+    lines: list[int | None] = []
+    unnamed: set[int] = set()
+
+    def default_id(k: int) -> str:
+        unnamed.add(k)  # named after its number in the whole file, known only once all shards are counted
+        return ""
+
+    for k, ex in enumerate(_examples(shard, 0, default_id)):
+        n += 1
+        words = words or ex.words is not None
+        labels.update(s.label for s in ex.spans)
+        ids.append(None if k in unnamed else ex.id)
+        lines.append(ex.line)
+    return n, words, labels, ids, lines
+
+
+def _scan_task(shard: Shard) -> tuple[str, Any]:
+    try:
+        return "ok", _scan_one(shard)
+    except Exception:  # re-run in the parent, which raises the error as one process would
+        return "error", None
+
+
+def _pool(workers: int) -> Any:
+    # The tokenizer's own thread pool is of no use inside a worker and warns after fork.
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    return mp.get_context("fork").Pool(workers)
+
+
+def scan(path: str | Path, encoding: str, workers: int) -> Scan:
+    global _PATH, _ENCODING
+    _PATH, _ENCODING = str(path), encoding
+    shards = line_shards(path)
+    with _pool(workers) as pool:
+        results = [
+            r if r[0] == "ok" else ("ok", _scan_one(s)) for r, s in zip(pool.imap(_scan_task, shards), shards, strict=True)
+        ]
+    counts = [r[1][0] for r in results]
+    labels: set[str] = set()
+    for r in results:
+        labels |= r[1][2]
+    out = Scan(shards, counts, sorted(labels), any(r[1][1] for r in results))
+    # ids as pass 2 will see them: records without an id are numbered across the file
+    seen: dict[str, int] = {}
+    base = 0
+    for _, (n, _, _, ids, lines) in results:
+        renames: dict[int, str] = {}
+        dups: list[Diagnostic] = []
+        for i, (given, line) in enumerate(zip(ids, lines, strict=True)):
+            ex_id = str(base + i) if given is None else given
+            k = seen.get(ex_id, 0) + 1
+            seen[ex_id] = k
+            if k > 1:
+                new = f"{ex_id}#{k}"
+                renames[i] = new
+                dups.append(
+                    Diagnostic(
+                        DUPLICATE_ID,
+                        Severity.WARNING,
+                        f"example id {ex_id!r} was already used; this record is {new!r} in the dataset",
+                        Location(_PATH, line, new),
+                        fix=f"renamed to {new}",
+                    )
+                )
+        out.renames.append(renames)
+        out.duplicates.append(dups)
+        base += n
+    return out
+
+
+def _align_one(task: tuple[Shard, int, dict[int, str]]) -> tuple[list[Any], Report]:
+    shard, first_record, renames = task
+    job = pipeline._WORKER_JOB
+    assert job is not None
+    exs = list(_examples(shard, first_record))
+    for i, new in renames.items():
+        exs[i].id = new
+    rep = Report()
+    batches = []
+    for batch in pipeline._chunks(exs, pipeline.BATCH):
+        rb, part = job.record_batch(batch)
+        pipeline._merge_into(rep, part)
+        batches.append(rb)
+    return batches, rep
+
+
+def _align_task(task: tuple[Shard, int, dict[int, str]]) -> tuple[str, Any]:
+    try:
+        return "ok", _align_one(task)
+    except Exception:
+        return "error", None
+
+
+def align(sc: Scan, job: Any, report: Report, workers: int, tick: Callable[[int], None] | None = None) -> Iterator[Any]:
+    """Arrow record batches of every shard, in file order; each shard's report is merged into ``report``."""
+    firsts = [0]
+    for c in sc.counts[:-1]:
+        firsts.append(firsts[-1] + c)
+    tasks = [(s, f, r) for s, f, r in zip(sc.shards, firsts, sc.renames, strict=True)]
+    pipeline._WORKER_JOB = job
+    try:
+        with _pool(workers) as pool:
+            pending: deque[tuple[int, Any]] = deque()
+            it = iter(range(len(tasks)))
+
+            def submit() -> None:
+                i = next(it, None)
+                if i is not None:
+                    pending.append((i, pool.apply_async(_align_task, (tasks[i],))))
+
+            for _ in range(2 * workers):
+                submit()
+            while pending:
+                i, res = pending.popleft()
+                status, value = res.get()
+                submit()
+                if status == "error":
+                    value = _align_one(tasks[i])  # raises here, as it would in one process
+                batches, part = value
+                report.diagnostics.extend(sc.duplicates[i])
+                pipeline._merge_into(report, part)
+                if tick is not None:
+                    tick(sc.counts[i])
+                yield from batches
+    finally:
+        pipeline._WORKER_JOB = None
