@@ -212,16 +212,20 @@ class _Job:
     # ---------------------------------------------------------------- word input, whole batch as columns
 
     def _columns_apply(self, batch: list[Example]) -> bool:
-        """Once the word cache is proven (first batch), word batches are aligned as columns (align_columns)."""
+        """Once the word cache is proven (on the first batch), word batches are aligned as columns."""
         a = self.adapter
-        return (
+        ok = (
             self.columns
             and a.word_cache != "off"
-            and a.word_cache_state == "on"
             and self.cfg.label_subwords == "first"
             and self.input_scheme is not None
-            and all(ex.words is not None and ex.word_tags is not None for ex in batch)
+            and all(ex.words is not None and ex.word_tags is not None and ex.word_offsets is not None for ex in batch)
         )
+        if ok and a.word_cache_state == "unproven":
+            a.prove_word_cache(
+                [ex.text for ex in batch], [ex.words or [] for ex in batch], [ex.word_offsets or [] for ex in batch]
+            )
+        return ok and a.word_cache_state == "on"
 
     def _plan(self, tags: list[str]) -> TagPlan:
         key = tuple(tags)

@@ -93,40 +93,39 @@ def scan(path: str | Path, encoding: str, workers: int) -> Scan:
     global _PATH, _ENCODING
     _PATH, _ENCODING = str(path), encoding
     shards = line_shards(path)
-    with _pool(workers) as pool:
-        results = [
-            r if r[0] == "ok" else ("ok", _scan_one(s)) for r, s in zip(pool.imap(_scan_task, shards), shards, strict=True)
-        ]
-    counts = [r[1][0] for r in results]
+    out = Scan(shards, [], [], False)
     labels: set[str] = set()
-    for r in results:
-        labels |= r[1][2]
-    out = Scan(shards, counts, sorted(labels), any(r[1][1] for r in results))
-    # ids as pass 2 will see them: records without an id are numbered across the file
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # every id once, as the one-process path keeps them
     base = 0
-    for _, (n, _, _, ids, lines) in results:
-        renames: dict[int, str] = {}
-        dups: list[Diagnostic] = []
-        for i, (given, line) in enumerate(zip(ids, lines, strict=True)):
-            ex_id = str(base + i) if given is None else given
-            k = seen.get(ex_id, 0) + 1
-            seen[ex_id] = k
-            if k > 1:
-                new = f"{ex_id}#{k}"
-                renames[i] = new
-                dups.append(
-                    Diagnostic(
-                        DUPLICATE_ID,
-                        Severity.WARNING,
-                        f"example id {ex_id!r} was already used; this record is {new!r} in the dataset",
-                        Location(_PATH, line, new),
-                        fix=f"renamed to {new}",
+    with _pool(workers) as pool:
+        for (status, value), shard in zip(pool.imap(_scan_task, shards), shards, strict=True):
+            n, words, shard_labels, ids, lines = value if status == "ok" else _scan_one(shard)
+            out.counts.append(n)
+            out.word_input = out.word_input or words
+            labels |= shard_labels
+            renames: dict[int, str] = {}
+            dups: list[Diagnostic] = []
+            # ids as pass 2 will see them: records without an id are numbered across the file
+            for i, (given, line) in enumerate(zip(ids, lines, strict=True)):
+                ex_id = str(base + i) if given is None else given
+                k = seen.get(ex_id, 0) + 1
+                seen[ex_id] = k
+                if k > 1:
+                    new = f"{ex_id}#{k}"
+                    renames[i] = new
+                    dups.append(
+                        Diagnostic(
+                            DUPLICATE_ID,
+                            Severity.WARNING,
+                            f"example id {ex_id!r} was already used; this record is {new!r} in the dataset",
+                            Location(_PATH, line, new),
+                            fix=f"renamed to {new}",
+                        )
                     )
-                )
-        out.renames.append(renames)
-        out.duplicates.append(dups)
-        base += n
+            out.renames.append(renames)
+            out.duplicates.append(dups)
+            base += n
+    out.types = sorted(labels)
     return out
 
 

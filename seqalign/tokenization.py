@@ -148,27 +148,44 @@ class TokenizerAdapter:
         if self.word_cache != "off" and self.word_cache_state == "on":
             self._fill_trusted(words)
             return [self._assemble(t, w, o) for t, w, o in zip(texts, words, word_offsets, strict=True)]
+        encs = self._full_words(texts, words, word_offsets)
+        self.prove_word_cache(texts, words, word_offsets, encs)
+        return encs
+
+    def _full_words(
+        self, texts: Sequence[str], words: Sequence[Sequence[str]], word_offsets: Sequence[Sequence[tuple[int, int]]]
+    ) -> list[Encoded]:
         raw = self._plain_words(words)
-        encs = [
+        return [
             trusted_encoding(text, ids, offs, wids, self.marker_ids, word_offsets=wo)
             for text, wo, (ids, offs, wids) in zip(texts, word_offsets, raw, strict=True)
         ]
-        if self.word_cache != "off" and self.word_cache_state == "unproven" and encs:
-            backend = self.tokenizer._tokenizer
-            if backend.truncation is not None or backend.padding is not None:
-                self._cache_off("the tokenizer truncates or pads whole sequences")
-                return encs
-            sample = min(len(encs), WORD_CACHE_PROOF)
-            self._fill_trusted(words[:sample])
-            fast = [
-                self._assemble(t, w, o) for t, w, o in zip(texts[:sample], words[:sample], word_offsets[:sample], strict=True)
-            ]
-            if fast == encs[:sample]:
-                self.word_cache_state = "on"
-                self.word_cache_note = f"distinct-word cache: proven identical to sentence encoding on {sample} sentences"
-            else:
-                self._cache_off("encoding each word on its own differs from encoding the sentence for this tokenizer")
-        return encs
+
+    def prove_word_cache(
+        self,
+        texts: Sequence[str],
+        words: Sequence[Sequence[str]],
+        word_offsets: Sequence[Sequence[tuple[int, int]]],
+        encs: Sequence[Encoded] | None = None,
+    ) -> None:
+        """While the cache is unproven: compare sentences assembled from it with the same sentences encoded in
+        full (``encs``, or encoded here), on up to WORD_CACHE_PROOF sentences; turn it on or off accordingly."""
+        if self.word_cache == "off" or self.word_cache_state != "unproven" or not texts or not self.has_offsets:
+            return
+        backend = self.tokenizer._tokenizer
+        if backend.truncation is not None or backend.padding is not None:
+            self._cache_off("the tokenizer truncates or pads whole sequences")
+            return
+        sample = min(len(texts), WORD_CACHE_PROOF)
+        texts, words, word_offsets = texts[:sample], words[:sample], word_offsets[:sample]
+        full = list(encs[:sample]) if encs is not None else self._full_words(texts, words, word_offsets)
+        self._fill_trusted(words)
+        fast = [self._assemble(t, w, o) for t, w, o in zip(texts, words, word_offsets, strict=True)]
+        if fast == full:
+            self.word_cache_state = "on"
+            self.word_cache_note = f"distinct-word cache: proven identical to sentence encoding on {sample} sentences"
+        else:
+            self._cache_off("encoding each word on its own differs from encoding the sentence for this tokenizer")
 
     @property
     def word_table(self) -> Any:
