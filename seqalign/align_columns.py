@@ -73,6 +73,13 @@ def _excl_cumsum(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _per_example(values: np.ndarray, first: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Sums of ``values`` over each example's words (examples without words: 0)."""
+    total = np.zeros(len(values) + 1, _INT)
+    np.cumsum(values, out=total[1:])
+    return total[first + counts] - total[first]
+
+
 def align_word_columns(
     examples: Sequence[Example],
     codes: np.ndarray,
@@ -100,16 +107,13 @@ def align_word_columns(
     # The text must be the words joined by single spaces, at the offsets that layout gives: then each piece's
     # place in the text is its place in the word plus the word's start, and words are apart.
     std = _excl_cumsum(wlen + 1)
-    std -= np.repeat(std[wfirst] if n_ex else std, nw)
+    if len(codes):
+        std -= np.repeat(std[np.minimum(wfirst, len(codes) - 1)], nw)  # trailing examples without words repeat 0 times
     given = np.fromiter(chain.from_iterable(chain.from_iterable(ex.word_offsets or () for ex in examples)), _INT, 2 * len(codes))
     off_ok = (given[0::2] == std) & (given[1::2] == std + wlen)
     ok = nw > 0
-    if len(codes):
-        ok &= np.add.reduceat((~(t_simple[codes] & off_ok)).astype(_INT), np.minimum(wfirst, len(codes) - 1)) == 0
-        pieces = np.add.reduceat(c, np.minimum(wfirst, len(codes) - 1))
-    else:
-        pieces = np.zeros(n_ex, _INT)
-    pieces = np.where(nw > 0, pieces, 0)
+    ok &= _per_example((~(t_simple[codes] & off_ok)).astype(_INT), wfirst, nw) == 0
+    pieces = _per_example(c, wfirst, nw)
     ok &= (pieces > 0) & (pieces <= room)
     ok &= tags_ok
     ok &= np.fromiter((ex.text == " ".join(ex.words or ()) for ex in examples), bool, n_ex)

@@ -60,12 +60,17 @@ def _block_lines(fh: Any, encoding: str, file: str) -> Iterator[tuple[int, str]]
     """Lines decoded a few MB at a time: one decode and one split per block instead of per line."""
     n = 0
     rest = b""
-    first = True
+    head: bytes | None = fh.read(max(_BLOCK, 3))  # whole, so that a BOM is never split over two reads
+    bom = head.startswith(b"\xef\xbb\xbf")
+    if bom:
+        head = head[3:]
+        if not head:
+            if not fh.peek(1):
+                yield 1, ""  # a file that is only a BOM is one empty line, as the line-by-line reader says
+                return
+            head = None
     while True:
-        chunk = fh.read(_BLOCK)
-        if first and chunk.startswith(b"\xef\xbb\xbf"):
-            chunk = chunk[3:]
-        first = False
+        chunk, head = (head, None) if head is not None else (fh.read(_BLOCK), None)
         if chunk:
             data = rest + chunk if rest else chunk
             cut = data.rfind(b"\n") + 1
