@@ -9,6 +9,7 @@ so the dataset and the report are the same as from one process.
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 from collections import deque
@@ -76,11 +77,39 @@ def _scan_one(shard: Shard) -> tuple[int, bool, set[str], list[str | None], list
     return n, words, labels, ids, lines
 
 
+def _scan_quick(shard: Shard) -> tuple[int, bool, set[str], list[str | None], list[int | None]]:
+    """``_scan_one`` without building examples: JSON, ids and labels only. Anything it is not sure of (a span
+    that is not plain, a word record, a broken line) raises, and the shard is scanned in full instead."""
+    n = 0
+    labels: set[str] = set()
+    ids: list[str | None] = []
+    lines: list[int | None] = []
+    for ln, line in shard_lines(_PATH, shard, _ENCODING):
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        if type(obj) is not dict or "words" in obj or type(obj.get("text")) is not str:
+            raise ValueError("not a plain record")
+        raw = obj.get("spans", obj.get("entities", obj.get("label", [])))
+        for r in raw if raw is not None else ():
+            lab = r.get("label") if type(r) is dict else None
+            if type(lab) is not str or not lab:
+                raise ValueError("not a plain span")
+            labels.add(lab)
+        n += 1
+        ids.append(str(obj["id"]) if "id" in obj else None)
+        lines.append(ln)
+    return n, False, labels, ids, lines
+
+
 def _scan_task(shard: Shard) -> tuple[str, Any]:
     try:
-        return "ok", _scan_one(shard)
-    except Exception:  # re-run in the parent, which raises the error as one process would
-        return "error", None
+        return "ok", _scan_quick(shard)
+    except Exception:
+        try:
+            return "ok", _scan_one(shard)
+        except Exception:  # re-run in the parent, which raises the error as one process would
+            return "error", None
 
 
 def _pool(workers: int) -> Any:
