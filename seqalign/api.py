@@ -14,6 +14,7 @@ from .export.token_classification import write_batches
 from .model import IGNORE, Diagnostic, Example, Location, Report, Severity
 from .pipeline import (
     BATCH,
+    IdNames,
     ReadOptions,
     _Job,
     align_record_batches,
@@ -276,12 +277,10 @@ def _serial_batches(
 def _unique_ids(examples: Iterator[Example], report: Report, file: str) -> Iterator[Example]:
     """Rows of one example are merged back by id (windows), so two records sharing an id must not: the later
     ones get ``id#2``, ``id#3`` ... and the report says so."""
-    seen: dict[str, int] = {}
+    names = IdNames()
     for ex in examples:
-        k = seen.get(ex.id, 0) + 1
-        seen[ex.id] = k
-        if k > 1:
-            new = f"{ex.id}#{k}"
+        new = names.rename(ex.id)
+        if new is not None:
             report.diagnostics.append(
                 Diagnostic(
                     DUPLICATE_ID,

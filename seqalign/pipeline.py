@@ -383,6 +383,29 @@ class _Job:
         return self._merge_rest(cols, taken, rest, adapter.encode_texts([ex.text for ex in rest]), report)
 
 
+class IdNames:
+    """Unique example ids: a repeated id becomes ``id#2``, ``id#3`` ..., skipping names already taken (ids
+    ``a``, ``a``, ``a#2`` give ``a``, ``a#2``, ``a#2#2``). Rows of one example are merged back by id."""
+
+    def __init__(self) -> None:
+        self.count: dict[str, int] = {}
+        self.used: set[str] = set()
+
+    def rename(self, ex_id: str) -> str | None:
+        """The new name of this record, or None when its id is still free."""
+        if ex_id not in self.used:
+            self.used.add(ex_id)
+            self.count.setdefault(ex_id, 1)
+            return None
+        k = self.count.get(ex_id, 1) + 1
+        while f"{ex_id}#{k}" in self.used:
+            k += 1
+        self.count[ex_id] = k
+        new = f"{ex_id}#{k}"
+        self.used.add(new)
+        return new
+
+
 def _merge_into(report: Report, part: Report) -> None:
     """Add one batch's (or shard's) report to the job's."""
     report.counts.merge(part.counts)

@@ -55,7 +55,7 @@ def _examples(shard: Shard, first_record: int, default_id: Callable[[int], str] 
     return jsonl.parse_lines(shard_lines(_PATH, shard, _ENCODING), _PATH, first_record=first_record, default_id=default_id)
 
 
-def _scan_one(shard: Shard) -> tuple[int, bool, set[str], list[str | None], list[int | None]]:
+def _scan_one(shard: Shard, first_record: int = 0) -> tuple[int, bool, set[str], list[str | None], list[int | None]]:
     """(records, any word input, labels, ids (None: the record has none), lines) of one shard."""
     n = 0
     words = False
@@ -65,10 +65,10 @@ def _scan_one(shard: Shard) -> tuple[int, bool, set[str], list[str | None], list
     unnamed: set[int] = set()
 
     def default_id(k: int) -> str:
-        unnamed.add(k)  # named after its number in the whole file, known only once all shards are counted
+        unnamed.add(k - first_record)  # named after its number in the whole file, known once all shards are counted
         return ""
 
-    for k, ex in enumerate(_examples(shard, 0, default_id)):
+    for k, ex in enumerate(_examples(shard, first_record, default_id)):
         n += 1
         words = words or ex.words is not None
         labels.update(s.label for s in ex.spans)
@@ -124,24 +124,29 @@ def scan(path: str | Path, encoding: str, workers: int) -> Scan:
     shards = line_shards(path)
     out = Scan(shards, [], [], False)
     labels: set[str] = set()
-    seen: dict[str, int] = {}  # every id once, as the one-process path keeps them
+    names = pipeline.IdNames()  # every id once, as the one-process path keeps them
     base = 0
     with _pool(workers) as pool:
-        for (status, value), shard in zip(pool.imap(_scan_task, shards), shards, strict=True):
-            n, words, shard_labels, ids, lines = value if status == "ok" else _scan_one(shard)
+        for i, (status, value) in enumerate(pool.imap(_scan_task, shards)):
+            if status != "ok":
+                # The first error in file order, as one process reports it: the quick scan of the shards before
+                # this one did not check everything, so they are read in full first.
+                first = 0
+                for j in range(i):
+                    first += _scan_one(shards[j], first)[0]
+                value = _scan_one(shards[i], first)  # raises here
+            n, words, shard_labels, ids, lines = value
             out.counts.append(n)
             out.word_input = out.word_input or words
             labels |= shard_labels
             renames: dict[int, str] = {}
             dups: list[Diagnostic] = []
             # ids as pass 2 will see them: records without an id are numbered across the file
-            for i, (given, line) in enumerate(zip(ids, lines, strict=True)):
-                ex_id = str(base + i) if given is None else given
-                k = seen.get(ex_id, 0) + 1
-                seen[ex_id] = k
-                if k > 1:
-                    new = f"{ex_id}#{k}"
-                    renames[i] = new
+            for k, (given, line) in enumerate(zip(ids, lines, strict=True)):
+                ex_id = str(base + k) if given is None else given
+                new = names.rename(ex_id)
+                if new is not None:
+                    renames[k] = new
                     dups.append(
                         Diagnostic(
                             DUPLICATE_ID,

@@ -87,19 +87,22 @@ def _block_lines(fh: Any, encoding: str, file: str) -> Iterator[tuple[int, str]]
             yield item
 
 
-def decode_lines(block: bytes, encoding: str, file: str, before: int = 0) -> list[tuple[int, str]]:
-    """The numbered lines of a block of whole lines (``before``: lines of the file before the block)."""
+def decode_lines(block: bytes, encoding: str, file: str, before: int = 0) -> Iterator[tuple[int, str]]:
+    """The numbered lines of a block of whole lines (``before``: lines of the file before the block). A line
+    that does not decode raises after the lines before it, as reading line by line would."""
     try:
         text = block.decode(encoding)
     except UnicodeDecodeError as exc:
         start = block.rfind(b"\n", 0, exc.start) + 1
+        yield from decode_lines(block[:start], encoding, file, before)
         line = block[start:].split(b"\n", 1)[0]
         err = UnicodeDecodeError(exc.encoding, line, exc.start - start, exc.end - start, exc.reason)
         raise _bad_byte(line, err, encoding, file, before + block.count(b"\n", 0, exc.start) + 1) from None
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
-    return [(before + i, ln.rstrip("\r") if ln.endswith("\r") else ln) for i, ln in enumerate(lines, 1)]
+    for i, ln in enumerate(lines, 1):
+        yield before + i, ln.rstrip("\r") if ln.endswith("\r") else ln
 
 
 def line_shards(path: str | Path, size: int = 1 << 18) -> list[tuple[int, int, int]]:
@@ -122,7 +125,7 @@ def line_shards(path: str | Path, size: int = 1 << 18) -> list[tuple[int, int, i
     return out
 
 
-def shard_lines(path: str | Path, shard: tuple[int, int, int], encoding: str) -> list[tuple[int, str]]:
+def shard_lines(path: str | Path, shard: tuple[int, int, int], encoding: str) -> Iterator[tuple[int, str]]:
     """The numbered lines of one of ``line_shards``' ranges (a UTF-8 BOM at the start of the file dropped)."""
     start, end, before = shard
     with open(path, "rb") as fh:
@@ -130,4 +133,6 @@ def shard_lines(path: str | Path, shard: tuple[int, int, int], encoding: str) ->
         block = fh.read(end - start)
     if start == 0 and block.startswith(b"\xef\xbb\xbf"):
         block = block[3:]
+        if not block:
+            return iter([(1, "")])  # a file that is only a BOM is one empty line, as read_lines says
     return decode_lines(block, encoding, str(path), before)
