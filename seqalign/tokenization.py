@@ -180,8 +180,7 @@ class TokenizerAdapter:
         texts, words, word_offsets = texts[:sample], words[:sample], word_offsets[:sample]
         full = list(encs[:sample]) if encs is not None else self._full_words(texts, words, word_offsets)
         self._fill_trusted(words)
-        fast = [self._assemble(t, w, o) for t, w, o in zip(texts, words, word_offsets, strict=True)]
-        if fast == full:
+        if self.word_table.assembles(texts, words, word_offsets, full, self._assemble):
             self.word_cache_state = "on"
             self.word_cache_note = f"distinct-word cache: proven identical to sentence encoding on {sample} sentences"
         else:
@@ -252,7 +251,7 @@ class TokenizerAdapter:
         if len(table) > WORD_CACHE_MAX:
             table.clear()
         index = table.index
-        missing = list(dict.fromkeys(w for ws in words for w in ws if w not in index))
+        missing = [w for w in dict.fromkeys(w for ws in words for w in ws) if w not in index]
         if not missing:
             return
         # Many words per encoding (one Python object per word costs more than the encoding itself), each

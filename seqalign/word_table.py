@@ -14,7 +14,7 @@ goes through ``trusted_encoding`` itself. Pure: no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -22,6 +22,15 @@ from .tokenization import CONTENT, Encoded, _covers_exactly, trusted_encoding
 
 _INT = np.int64
 _SPACE = re.compile(r"\s")  # the characters str.isspace() accepts, which normalize_offsets trims
+
+
+def _joined_offsets(words: Sequence[str]) -> list[tuple[int, int]]:
+    out = []
+    pos = 0
+    for w in words:
+        out.append((pos, pos + len(w)))
+        pos += len(w) + 1
+    return out
 
 
 class WordTable:
@@ -117,3 +126,63 @@ class WordTable:
             if len(self._entries) < 200_000:
                 self._entries[word] = got
         return got
+
+    def assembles(
+        self,
+        texts: Sequence[str],
+        words: Sequence[Sequence[str]],
+        word_offsets: Sequence[Sequence[tuple[int, int]]],
+        full: Sequence[Encoded],
+        assemble: Callable[[str, Sequence[str], Sequence[tuple[int, int]]], Encoded],
+    ) -> bool:
+        """Whether the sentences assembled from the table equal ``full`` (the same sentences encoded whole).
+
+        What ``assemble`` (the adapter's ``_assemble``) gives, computed as arrays for the sentences whose text
+        is the words joined by single spaces; other sentences are assembled one by one."""
+        plain: list[int] = []
+        for i, (t, ws, offs) in enumerate(zip(texts, words, word_offsets, strict=True)):
+            if t == " ".join(ws) and [tuple(o) for o in offs] == _joined_offsets(ws):
+                plain.append(i)
+            elif assemble(t, ws, offs) != full[i]:
+                return False
+        if not plain:
+            return True
+        if any(full[i].note is not None for i in plain):
+            return False
+        ids, starts, ends, kinds, off, n, _, _ = self.arrays()
+        index = self.index
+        flat = [w for i in plain for w in words[i]]
+        codes = np.fromiter(map(index.__getitem__, flat), _INT, len(flat))
+        c = n[codes]
+        total = int(c.sum())
+        if total != sum(len(full[i].ids) for i in plain):
+            return False
+        word_of_piece = np.repeat(np.arange(len(codes), dtype=_INT), c)
+        first = np.zeros(len(codes), _INT)
+        if len(codes) > 1:
+            np.cumsum(c[:-1], out=first[1:])
+        src = off[codes][word_of_piece] + np.arange(total, dtype=_INT) - first[word_of_piece]
+        # word starts and indices within their sentence; single spaces between words (checked above)
+        base = np.fromiter((s for i in plain for s, _ in word_offsets[i]), _INT, len(codes))[word_of_piece]
+        index_in_sentence = np.fromiter((k for i in plain for k in range(len(words[i]))), _INT, len(codes))[word_of_piece]
+        # per sentence, the pieces must also split the same way between sentences
+        counts = np.fromiter((len(full[i].ids) for i in plain), _INT, len(plain))
+        upto = np.zeros(len(codes) + 1, _INT)
+        np.cumsum(c, out=upto[1:])
+        bounds = np.zeros(len(plain) + 1, _INT)
+        np.cumsum(np.fromiter((len(words[i]) for i in plain), _INT, len(plain)), out=bounds[1:])
+        if not np.array_equal(upto[bounds[1:]] - upto[bounds[:-1]], counts):
+            return False
+
+        def cat(attr: str) -> np.ndarray:
+            return np.fromiter((x for i in plain for x in getattr(full[i], attr)), _INT, total)
+
+        if any(w is None for i in plain for w in full[i].word_ids):
+            return False
+        return bool(
+            np.array_equal(ids[src], cat("ids"))
+            and np.array_equal(starts[src] + base, cat("starts"))
+            and np.array_equal(ends[src] + base, cat("ends"))
+            and np.array_equal(kinds[src], cat("kinds"))
+            and np.array_equal(index_in_sentence, cat("word_ids"))
+        )
