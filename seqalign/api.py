@@ -258,6 +258,9 @@ def _serial_batches(
     repair: str,
     n_workers: int,
 ) -> Iterator[Any]:
+    job = _Job(adapter, cfg, labels["label2id"], in_scheme, repair, file)
+    if kept is not None and in_scheme is not None and n_workers <= 1:
+        job.warm(kept)
     examples: Iterator[Example] = _unique_ids(_drain(kept) if kept is not None else again(), report, file)
     if bar is not None:
         examples = _tick(examples, bar, n)

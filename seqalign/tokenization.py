@@ -242,16 +242,23 @@ class TokenizerAdapter:
 
     def fill_words(self, words: Sequence[str]) -> None:
         """Make sure each of ``words`` is in the distinct-word cache (``word_table``)."""
-        self._fill_trusted([words])
-
-    def _fill_trusted(self, words: Sequence[Sequence[str]]) -> None:
-        import numpy as np
-
         table = self.word_table
         if len(table) > WORD_CACHE_MAX:
             table.clear()
         index = table.index
-        missing = [w for w in dict.fromkeys(w for ws in words for w in ws) if w not in index]
+        self._encode_missing([w for w in dict.fromkeys(words) if w not in index])
+
+    def _fill_trusted(self, words: Sequence[Sequence[str]]) -> None:
+        table = self.word_table
+        if len(table) > WORD_CACHE_MAX:
+            table.clear()
+        index = table.index
+        self._encode_missing([w for w in dict.fromkeys(w for ws in words for w in ws) if w not in index])
+
+    def _encode_missing(self, missing: list[str]) -> None:
+        import numpy as np
+
+        table = self.word_table
         if not missing:
             return
         # Many words per encoding (one Python object per word costs more than the encoding itself), each
