@@ -34,19 +34,6 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import recipe  # noqa: E402  (scripts/recipe.py: the hand-written baseline)
 
 
-def timed(fn: Callable[[], Any], runs: int) -> list[float]:
-    # Objects the benchmark itself keeps alive (inputs for every run) are frozen out of the garbage
-    # collector's full passes, which would otherwise bill their traversal to whatever is being timed.
-    gc.collect()
-    gc.freeze()
-    out = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
-
-
 def process(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one whole process. RSS comes from /usr/bin/time when there is one
     (a forked child's own rusage would include this big benchmark process as it was at fork)."""
@@ -158,43 +145,58 @@ def main_job(corpus: Path, tok_dir: Path, runs: int, tmp: Path) -> None:
     adapter = load_tokenizer(str(tok_dir), words=True)
     span_adapter = load_tokenizer(str(tok_dir))
 
+    inputs: dict[str, list[list[Example]]] = {}
+
     def sa_words(cache: bool) -> Callable[[], Any]:
         # What `seqalign align` runs per batch: examples in, Arrow record batches (the dataset's rows) out.
+        key = f"words-{cache}"
+        inputs[key] = [fresh_words() for _ in range(runs)]
+
         def run() -> Any:
             adapter.word_cache = "auto" if cache else "off"
             adapter.reset_word_cache()  # every run starts cold: the proof and the cache are timed
             job = _Job(adapter, cfg, lm, iob1, "begin", None, columns=cache)
-            examples = exs.pop()
+            examples = inputs[key].pop()
             job.warm(examples)  # as `seqalign align` does for input held in memory: all distinct words at once
             return [job.record_batch(b) for b in _chunks(examples, BATCH)]
 
         return run
 
     def sa_spans(columns: bool) -> Callable[[], Any]:
+        key = f"spans-{columns}"
+        inputs[key] = [fresh_spans() for _ in range(runs)]
+
         def run() -> Any:
             job = _Job(span_adapter, cfg, lm, None, "begin", None, columns=columns)
-            return [job.record_batch(b) for b in _chunks(exs.pop(), BATCH)]
+            return [job.record_batch(b) for b in _chunks(inputs[key].pop(), BATCH)]
 
         return run
 
-    t = {}
-    t["bare"] = timed(bare, runs)
-    t["bare_off"] = timed(bare_offsets, runs)
-    t["loop"] = timed(loop, runs)
-    t["map"] = timed(dsmap, runs)
-    exs = [fresh_words() for _ in range(runs)]
-    t["sa_words"] = timed(sa_words(True), runs)
-    exs = [fresh_words() for _ in range(runs)]
-    t["sa_words_plain"] = timed(sa_words(False), runs)
-    exs = [fresh_spans() for _ in range(runs)]
-    t["sa_spans"] = timed(sa_spans(True), runs)
-    exs = [fresh_spans() for _ in range(runs)]
-    t["sa_spans_plain"] = timed(sa_spans(False), runs)
-
     seqs = [e.word_tags for e in examples]
-    t["convert"] = timed(lambda: [convert_tags(s, iob1, bio) for s in seqs], runs)
-    t["validate"] = timed(lambda: [find_violations(s, iob1) for s in seqs], runs)
-    t["detect"] = timed(lambda: detect_scheme(seqs), runs)
+    fns: dict[str, Callable[[], Any]] = {
+        "bare": bare,
+        "bare_off": bare_offsets,
+        "loop": loop,
+        "map": dsmap,
+        "sa_words": sa_words(True),
+        "sa_words_plain": sa_words(False),
+        "sa_spans": sa_spans(True),
+        "sa_spans_plain": sa_spans(False),
+        "convert": lambda: [convert_tags(s, iob1, bio) for s in seqs],
+        "validate": lambda: [find_violations(s, iob1) for s in seqs],
+        "detect": lambda: detect_scheme(seqs),
+    }
+    # Interleaved: run r of every measurement before run r + 1 of any, so that a change in machine load hits
+    # the baselines and seqalign alike. Objects the benchmark keeps alive (inputs for every run) are frozen out
+    # of the garbage collector's full passes, which would otherwise bill their traversal to whatever is timed.
+    t: dict[str, list[float]] = {k: [] for k in fns}
+    gc.collect()
+    gc.freeze()
+    for _ in range(runs):
+        for k, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            t[k].append(time.perf_counter() - start)
 
     tab = Table("In-process compute (seconds, min / median; ratios min / median)", ["what", "seconds", "vs bare tokenization"])
     tab.add("bare batched tokenization, words (`tok(words, is_split_into_words=True)`)", fmt(t["bare"]), "1.00x")
