@@ -21,6 +21,7 @@ import numpy as np
 
 from .model import IGNORE, Counts, Example
 from .schemes import Chunk, Scheme, Violation, spans_to_tags, tags_to_spans, unrepresentable
+from .tag_arrays import excl_cumsum
 from .word_table import WordTable
 
 _INT = np.int64
@@ -66,11 +67,18 @@ class RowColumns:
     char_start: np.ndarray | None = None
 
 
-def _excl_cumsum(x: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(x), _INT)
-    if len(x) > 1:
-        np.cumsum(x[:-1], out=out[1:])
-    return out
+def row_layout(content: np.ndarray, prefix_ids: Sequence[int], suffix_ids: Sequence[int]) -> tuple[np.ndarray, ...]:
+    """Rows of ``content`` pieces each between the special tokens: (row lengths, row starts, input ids with the
+    special tokens in place; the content positions are for the caller to fill)."""
+    npre = len(prefix_ids)
+    lengths = content + npre + len(suffix_ids)
+    row_off = excl_cumsum(lengths)
+    input_ids = np.empty(int(lengths.sum()), np.int32)
+    for j, t in enumerate(prefix_ids):
+        input_ids[row_off + j] = t
+    for j, t in enumerate(suffix_ids):
+        input_ids[row_off + npre + content + j] = t
+    return lengths, row_off, input_ids
 
 
 def _per_example(values: np.ndarray, first: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -100,13 +108,13 @@ def align_word_columns(
     t_ids, t_starts, t_ends, _, t_off, t_n, t_simple, t_wlen = table.arrays()
     n_ex = len(examples)
     nw = np.fromiter((len(ex.words or ()) for ex in examples), _INT, n_ex)
-    wfirst = _excl_cumsum(nw)
+    wfirst = excl_cumsum(nw)
     c = t_n[codes]
     wlen = t_wlen[codes]
 
     # The text must be the words joined by single spaces, at the offsets that layout gives: then each piece's
     # place in the text is its place in the word plus the word's start, and words are apart.
-    std = _excl_cumsum(wlen + 1)
+    std = excl_cumsum(wlen + 1)
     if len(codes):
         std -= np.repeat(std[np.minimum(wfirst, len(codes) - 1)], nw)  # trailing examples without words repeat 0 times
     given = np.fromiter(chain.from_iterable(chain.from_iterable(ex.word_offsets or () for ex in examples)), _INT, 2 * len(codes))
@@ -121,26 +129,20 @@ def align_word_columns(
     take = np.flatnonzero(ok)
     wsel = np.repeat(ok, nw)
     codes_f, c_f, nw_f, p_f = codes[wsel], c[wsel], nw[ok], pieces[ok]
-    wfirst_f = _excl_cumsum(nw_f)
-    npre, nsuf = len(prefix_ids), len(suffix_ids)
-    lengths = p_f + npre + nsuf
-    row_off = _excl_cumsum(lengths)
-    total = int(lengths.sum())
+    wfirst_f = excl_cumsum(nw_f)
+    npre = len(prefix_ids)
+    lengths, row_off, input_ids = row_layout(p_f, prefix_ids, suffix_ids)
+    total = len(input_ids)
     n_pieces = int(c_f.sum())
 
     word_of_piece = np.repeat(np.arange(len(codes_f), dtype=_INT), c_f)
-    first_piece = _excl_cumsum(c_f)
+    first_piece = excl_cumsum(c_f)
     src = t_off[codes_f][word_of_piece] + (np.arange(n_pieces, dtype=_INT) - first_piece[word_of_piece])
     sent_of_word = np.repeat(np.arange(len(take), dtype=_INT), nw_f)
     sent_of_piece = sent_of_word[word_of_piece]
-    piece_first = _excl_cumsum(p_f)
+    piece_first = excl_cumsum(p_f)
     dest = row_off[sent_of_piece] + npre + (np.arange(n_pieces, dtype=_INT) - piece_first[sent_of_piece])
 
-    input_ids = np.empty(total, np.int32)
-    for j, t in enumerate(prefix_ids):
-        input_ids[row_off + j] = t
-    for j, t in enumerate(suffix_ids):
-        input_ids[row_off + npre + p_f + j] = t
     input_ids[dest] = t_ids[src]
 
     labels = np.full(total, IGNORE, np.int64)

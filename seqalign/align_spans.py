@@ -18,21 +18,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .align_columns import RowColumns
+from .align_columns import RowColumns, row_layout
 from .model import IGNORE, Counts
-from .schemes import OUTSIDE, Scheme, format_tag
+from .schemes import OUTSIDE, Scheme
+from .tag_arrays import K_BEGIN, K_END, K_INSIDE, K_O, K_SINGLE, excl_cumsum, label_columns, mark_adjacent
 
 _INT = np.int64
-_O, _SINGLE, _BEGIN, _INSIDE, _END, _BMARK, _EMARK = range(7)
 _WS_TOP = 0x3001  # every character str.isspace() accepts is below this
 _WS = np.array([chr(c).isspace() for c in range(_WS_TOP)] + [False], bool)
-
-
-def _excl_cumsum(x: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(x), _INT)
-    if len(x) > 1:
-        np.cumsum(x[:-1], out=out[1:])
-    return out
 
 
 def whitespace(text: str) -> np.ndarray:
@@ -54,16 +47,9 @@ class LabelTable:
     def encode(self, labels: Sequence[str]) -> np.ndarray:
         new = [t for t in dict.fromkeys(labels) if t not in self.code]
         if new:
-            tg = self.target
-            prefixes = [None, tg.single, tg.begin, tg.inside, tg.end, tg.begin_marker, tg.end_marker]
-            cols = np.full((7, len(new)), -1, _INT)
-            for j, t in enumerate(new):
-                self.code[t] = self.lut.shape[1] + j
-                for kind, p in enumerate(prefixes):
-                    name = OUTSIDE if kind == _O else (format_tag(p, t) if p else None)
-                    if name is not None and name in self.label2id:
-                        cols[kind, j] = self.label2id[name]
-            self.lut = np.concatenate([self.lut, cols], axis=1)
+            for t in new:
+                self.code[t] = len(self.code)
+            self.lut = np.concatenate([self.lut, label_columns(self.target, self.label2id, new)], axis=1)
         return np.fromiter(map(self.code.__getitem__, labels), _INT, len(labels))
 
 
@@ -93,7 +79,7 @@ def align_span_columns(
     n_docs = len(texts)
     total = len(ids)
     doc_len = np.fromiter(map(len, texts), _INT, n_docs)
-    base = _excl_cumsum(doc_len)
+    base = excl_cumsum(doc_len)
     joined = "".join(texts)
     ws = whitespace(joined)
     bad_doc = np.zeros(n_docs, bool)
@@ -101,7 +87,7 @@ def align_span_columns(
     bad_doc |= n_pieces > room
 
     doc = np.repeat(np.arange(n_docs, dtype=_INT), n_pieces)
-    first = _excl_cumsum(n_pieces)
+    first = excl_cumsum(n_pieces)
     s = offsets[:, 0].astype(_INT)
     e = offsets[:, 1].astype(_INT)
     length = doc_len[doc]
@@ -208,24 +194,19 @@ def align_span_columns(
     # labels per unit from the chunks (unit ranges), in the target scheme
     ok_span = ~bad_doc[sd]
     c0, c1, ct = i0c[ok_span], i1c[ok_span], sl[ok_span]
-    u_kind = np.full(n_units, _O, _INT)
+    u_kind = np.full(n_units, K_O, _INT)
     u_type = np.zeros(n_units, _INT)
     cover = np.zeros(n_units + 1, _INT)
     np.add.at(cover, c0, 1)
     np.add.at(cover, c1 + 1, -1)
     inside = np.cumsum(cover)[:-1] > 0
-    u_kind[inside] = _INSIDE
+    u_kind[inside] = K_INSIDE
     u_type[inside] = np.repeat(ct, c1 - c0 + 1)
-    u_kind[c1] = _END
-    u_kind[c0] = np.where(c0 == c1, _SINGLE, _BEGIN)
+    u_kind[c1] = K_END
+    u_kind[c0] = np.where(c0 == c1, K_SINGLE, K_BEGIN)
     adjacent = np.zeros(len(c0), bool)
     adjacent[1:] = (c0[1:] == c1[:-1] + 1) & (ct[1:] == ct[:-1]) & (u_doc[c0[1:]] == u_doc[c1[:-1]])
-    tg = labels.target
-    if tg.begin_marker:
-        u_kind[c0[adjacent]] = _BMARK
-    if tg.end_marker:
-        u_kind[c1[np.flatnonzero(adjacent) - 1]] = _EMARK
-    if not tg.begin_marker and not tg.end_marker and tg.begin == tg.inside and tg.end == tg.inside:
+    if mark_adjacent(u_kind, c0[adjacent], c1[np.flatnonzero(adjacent) - 1], labels.target):
         bad_doc[u_doc[c0[adjacent]]] = True  # IO merges them: the general path says so
     lut = labels.lut
     if lut.shape[1] == 0:
@@ -237,19 +218,13 @@ def align_span_columns(
     ok = ~bad_doc
     take = np.flatnonzero(ok)
     psel = ok[doc]
-    npre, nsuf = len(prefix_ids), len(suffix_ids)
+    npre = len(prefix_ids)
     n_f = n_pieces[ok]
-    lengths = n_f + npre + nsuf
-    row_off = _excl_cumsum(lengths)
-    rows_total = int(lengths.sum())
+    lengths, row_off, input_ids = row_layout(n_f, prefix_ids, suffix_ids)
+    rows_total = len(input_ids)
     pidx = np.flatnonzero(psel)
     prow = np.cumsum(ok)[doc[pidx]] - 1  # row of each taken piece
     dest = row_off[prow] + npre + (pidx - first[doc[pidx]])
-    input_ids = np.empty(rows_total, np.int32)
-    for j, t in enumerate(prefix_ids):
-        input_ids[row_off + j] = t
-    for j, t in enumerate(suffix_ids):
-        input_ids[row_off + npre + n_f + j] = t
     input_ids[dest] = ids[pidx]
     out_labels = np.full(rows_total, IGNORE, np.int64)
     usel = ok[u_doc]

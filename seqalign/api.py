@@ -11,7 +11,7 @@ from . import formats, sharded
 from .align import AlignConfig, align_example
 from .errors import InputError, UsageError, refuse_overwrite
 from .export.token_classification import write_batches
-from .model import IGNORE, Diagnostic, Example, Location, Report, Severity
+from .model import IGNORE, Example, Report
 from .pipeline import (
     BATCH,
     IdNames,
@@ -20,6 +20,7 @@ from .pipeline import (
     align_record_batches,
     collect_types,
     default_workers,
+    duplicate_id,
     label_map,
     open_examples,
     raise_on_overlap_errors,
@@ -30,7 +31,6 @@ from .schemes import Scheme, TagError, get_scheme, parse_tag
 from .tokenization import load_tokenizer, split_words, word_pieces
 
 _HUGE = 1 << 30
-DUPLICATE_ID = "W201"
 
 
 # Pass 1 keeps the examples it read while they fit in this many characters of text, so that small and
@@ -258,9 +258,7 @@ def _serial_batches(
     repair: str,
     n_workers: int,
 ) -> Iterator[Any]:
-    job = _Job(adapter, cfg, labels["label2id"], in_scheme, repair, file)
-    if kept is not None and in_scheme is not None and n_workers <= 1:
-        job.warm(kept)
+    held = list(kept) if kept is not None else None  # _drain empties kept as it goes
     examples: Iterator[Example] = _unique_ids(_drain(kept) if kept is not None else again(), report, file)
     if bar is not None:
         examples = _tick(examples, bar, n)
@@ -274,6 +272,7 @@ def _serial_batches(
         file=file,
         report=report,
         workers=n_workers,
+        held=held,
     )
 
 
@@ -284,15 +283,7 @@ def _unique_ids(examples: Iterator[Example], report: Report, file: str) -> Itera
     for ex in examples:
         new = names.rename(ex.id)
         if new is not None:
-            report.diagnostics.append(
-                Diagnostic(
-                    DUPLICATE_ID,
-                    Severity.WARNING,
-                    f"example id {ex.id!r} was already used; this record is {new!r} in the dataset",
-                    Location(file, ex.line, new),
-                    fix=f"renamed to {new}",
-                )
-            )
+            report.diagnostics.append(duplicate_id(file, ex.line, ex.id, new))
             ex.id = new
         yield ex
 

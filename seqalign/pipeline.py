@@ -395,6 +395,28 @@ class _Job:
         return self._merge_rest(cols, taken, rest, adapter.encode_texts([ex.text for ex in rest]), report)
 
 
+DUPLICATE_ID = "W201"
+
+
+def duplicate_id(file: str | None, line: int | None, old: str, new: str) -> Diagnostic:
+    return Diagnostic(
+        DUPLICATE_ID,
+        Severity.WARNING,
+        f"example id {old!r} was already used; this record is {new!r} in the dataset",
+        Location(file, line, new),
+        fix=f"renamed to {new}",
+    )
+
+
+def fork_pool(workers: int) -> Any:
+    """Worker processes that inherit what the parent set up (the job, the tokenizer) instead of unpickling it."""
+    import multiprocessing as mp
+
+    # The tokenizer's own thread pool is of no use inside a worker and warns after fork.
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    return mp.get_context("fork").Pool(workers)
+
+
 class IdNames:
     """Unique example ids: a repeated id becomes ``id#2``, ``id#3`` ..., skipping names already taken (ids
     ``a``, ``a``, ``a#2`` give ``a``, ``a#2``, ``a#2#2``). Rows of one example are merged back by id."""
@@ -457,16 +479,21 @@ def align_record_batches(
     report: Report,
     workers: int = 1,
     batch_size: int | None = None,
+    held: list[Example] | None = None,
 ) -> Iterator[Any]:
     """Aligned examples as Arrow record batches, one per ``batch_size`` examples, in input order.
 
     With ``workers > 1`` batches go to forked processes, at most two per worker in flight (so memory stays
     flat on any input size); results are taken back in order and their reports merged in order, so the
     dataset and the report are the same as with one worker. A batch that fails in a worker is re-run here,
-    so errors are raised exactly as without workers.
+    so errors are raised exactly as without workers. ``held``: the same examples when they are all in memory
+    (word input then has every distinct word encoded in one call before the first batch).
     """
     global _WORKER_JOB
     job = _Job(adapter, cfg, label2id, input_scheme, repair, file)
+    if held is not None and workers <= 1:
+        job.warm(held)
+    held = None  # let the examples go as the batches do
     batches = _chunks(examples, batch_size or BATCH)
 
     def merge(part: Report) -> None:
@@ -478,14 +505,11 @@ def align_record_batches(
             merge(part)
             yield rb
         return
-    import multiprocessing as mp
     from collections import deque
 
-    # The tokenizer's own thread pool is of no use inside a worker and warns after fork.
-    os.environ["TOKENIZERS_PARALLELISM"] = "false"
     _WORKER_JOB = job
     try:
-        with mp.get_context("fork").Pool(workers) as pool:
+        with fork_pool(workers) as pool:
             pending: deque[tuple[list[Example], Any]] = deque()
             for batch in batches:
                 pending.append((batch, pool.apply_async(_work, (batch,))))

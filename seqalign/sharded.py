@@ -10,8 +10,6 @@ so the dataset and the report are the same as from one process.
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
-import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,9 +19,8 @@ from typing import Any
 from . import pipeline
 from .formats import jsonl
 from .formats.textio import _blockwise, line_shards, shard_lines
-from .model import Diagnostic, Example, Location, Report, Severity
+from .model import Diagnostic, Example, Report
 
-DUPLICATE_ID = "W201"
 Shard = tuple[int, int, int]
 
 
@@ -112,12 +109,6 @@ def _scan_task(shard: Shard) -> tuple[str, Any]:
             return "error", None
 
 
-def _pool(workers: int) -> Any:
-    # The tokenizer's own thread pool is of no use inside a worker and warns after fork.
-    os.environ["TOKENIZERS_PARALLELISM"] = "false"
-    return mp.get_context("fork").Pool(workers)
-
-
 def scan(path: str | Path, encoding: str, workers: int) -> Scan:
     global _PATH, _ENCODING
     _PATH, _ENCODING = str(path), encoding
@@ -126,7 +117,7 @@ def scan(path: str | Path, encoding: str, workers: int) -> Scan:
     labels: set[str] = set()
     names = pipeline.IdNames()  # every id once, as the one-process path keeps them
     base = 0
-    with _pool(workers) as pool:
+    with pipeline.fork_pool(workers) as pool:
         for i, (status, value) in enumerate(pool.imap(_scan_task, shards)):
             if status != "ok":
                 # The first error in file order, as one process reports it: the quick scan of the shards before
@@ -147,15 +138,7 @@ def scan(path: str | Path, encoding: str, workers: int) -> Scan:
                 new = names.rename(ex_id)
                 if new is not None:
                     renames[k] = new
-                    dups.append(
-                        Diagnostic(
-                            DUPLICATE_ID,
-                            Severity.WARNING,
-                            f"example id {ex_id!r} was already used; this record is {new!r} in the dataset",
-                            Location(_PATH, line, new),
-                            fix=f"renamed to {new}",
-                        )
-                    )
+                    dups.append(pipeline.duplicate_id(_PATH, line, ex_id, new))
             out.renames.append(renames)
             out.duplicates.append(dups)
             base += n
@@ -194,7 +177,7 @@ def align(sc: Scan, job: Any, report: Report, workers: int, tick: Callable[[int]
     tasks = [(s, f, r) for s, f, r in zip(sc.shards, firsts, sc.renames, strict=True)]
     pipeline._WORKER_JOB = job
     try:
-        with _pool(workers) as pool:
+        with pipeline.fork_pool(workers) as pool:
             pending: deque[tuple[int, Any]] = deque()
             it = iter(range(len(tasks)))
 

@@ -18,15 +18,39 @@ import numpy as np
 from .schemes import OUTSIDE, Scheme, TagError, format_tag, parse_tag, transition_problem
 
 _INT = np.int64
-# target prefix kinds, in this order in the label table
-_O, _SINGLE, _BEGIN, _INSIDE, _END, _BMARK, _EMARK = range(7)
+# What a position is in the target scheme, in this order in the label tables (rows of ``label_columns``).
+K_O, K_SINGLE, K_BEGIN, K_INSIDE, K_END, K_BMARK, K_EMARK = range(7)
 
 
-def _excl_cumsum(x: np.ndarray) -> np.ndarray:
+def excl_cumsum(x: np.ndarray) -> np.ndarray:
+    """Where each of consecutive runs of lengths ``x`` starts."""
     out = np.zeros(len(x), _INT)
     if len(x) > 1:
         np.cumsum(x[:-1], out=out[1:])
     return out
+
+
+def label_columns(target: Scheme, label2id: dict[str, int], types: Sequence[str]) -> np.ndarray:
+    """(7, len(types)): the label id of each kind of position (``K_O`` ... ``K_EMARK``) for each entity type in
+    ``target``; -1 where the target has no such tag or ``label2id`` lacks it."""
+    prefixes = [None, target.single, target.begin, target.inside, target.end, target.begin_marker, target.end_marker]
+    out = np.full((7, len(types)), -1, _INT)
+    for j, t in enumerate(types):
+        for kind, p in enumerate(prefixes):
+            name = OUTSIDE if kind == K_O else (format_tag(p, t) if p else None)
+            if name is not None and name in label2id:
+                out[kind, j] = label2id[name]
+    return out
+
+
+def mark_adjacent(kind: np.ndarray, starts: np.ndarray, ends: np.ndarray, target: Scheme) -> bool:
+    """Chunks starting at ``starts`` follow a same-type chunk ending at ``ends`` (pairwise): give them the
+    target's IOB1/IOE1 markers. True when the target cannot keep them apart at all (IO)."""
+    if target.begin_marker:
+        kind[starts] = K_BMARK
+    if target.end_marker:
+        kind[ends] = K_EMARK
+    return not target.begin_marker and not target.end_marker and target.begin == target.inside == target.end
 
 
 class TagCoder:
@@ -65,15 +89,8 @@ class TagCoder:
                 if a < k or b < k:
                     legal[a, b] = self._legal_pair(names[a], names[b])
         self.legal = legal
-        lut = np.full((7, max(1, len(self._types))), -1, _INT)
-        tg = self.target
-        prefixes = [None, tg.single, tg.begin, tg.inside, tg.end, tg.begin_marker, tg.end_marker]
-        for t, j in self._types.items():
-            for kind, p in enumerate(prefixes):
-                name = OUTSIDE if kind == _O else (format_tag(p, t) if p else None)
-                if name is not None and name in self.label2id:
-                    lut[kind, j] = self.label2id[name]
-        self.lut = lut
+        types = list(self._types)
+        self.lut = label_columns(self.target, self.label2id, types) if types else np.full((7, 1), -1, _INT)
 
     def _legal_pair(self, a: str | None, b: str | None) -> bool:
         got = self._pairs.get((a, b))
@@ -110,7 +127,7 @@ class TagCoder:
         handled = lengths > 0
         if n == 0:
             return handled, np.zeros(m, _INT), np.zeros(0, _INT)
-        first = _excl_cumsum(lengths)
+        first = excl_cumsum(lengths)
         nonempty = lengths > 0
         f = first[nonempty]
         last = f + lengths[nonempty] - 1
@@ -134,20 +151,16 @@ class TagCoder:
         end = np.zeros(n, bool)
         end[:-1] = inside[:-1] & ~cont[1:]
         end[-1] = inside[-1]
-        kind = np.full(n, _INSIDE, _INT)
-        kind[start & end] = _SINGLE
-        kind[start & ~end] = _BEGIN
-        kind[~start & end] = _END
-        kind[~inside] = _O
+        kind = np.full(n, K_INSIDE, _INT)
+        kind[start & end] = K_SINGLE
+        kind[start & ~end] = K_BEGIN
+        kind[~start & end] = K_END
+        kind[~inside] = K_O
         # a chunk directly after a chunk of the same type
         adjacent = np.zeros(n, bool)
         adjacent[1:] = start[1:] & end[:-1] & same_prev[1:]
-        tg = self.target
-        if tg.begin_marker:
-            kind[adjacent] = _BMARK
-        if tg.end_marker:
-            kind[np.flatnonzero(adjacent) - 1] = _EMARK
-        if not tg.begin_marker and not tg.end_marker and tg.begin == tg.inside and tg.end == tg.inside:
+        after = np.flatnonzero(adjacent)
+        if mark_adjacent(kind, after, after - 1, self.target):
             bad |= adjacent  # IO cannot keep adjacent same-type chunks apart: the general path merges and says so
         labels = self.lut[kind, t]
         bad |= labels < 0

@@ -249,11 +249,7 @@ class TokenizerAdapter:
         self._encode_missing([w for w in dict.fromkeys(words) if w not in index])
 
     def _fill_trusted(self, words: Sequence[Sequence[str]]) -> None:
-        table = self.word_table
-        if len(table) > WORD_CACHE_MAX:
-            table.clear()
-        index = table.index
-        self._encode_missing([w for w in dict.fromkeys(w for ws in words for w in ws) if w not in index])
+        self.fill_words([w for ws in words for w in ws])
 
     def _encode_missing(self, missing: list[str]) -> None:
         import numpy as np

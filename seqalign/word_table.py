@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .tag_arrays import excl_cumsum
 from .tokenization import CONTENT, Encoded, _covers_exactly, trusted_encoding
 
 _INT = np.int64
@@ -68,9 +69,7 @@ class WordTable:
         starts = offsets[:, 0].astype(_INT)
         ends = offsets[:, 1].astype(_INT)
         kinds = np.full(len(ids), CONTENT, np.int8)
-        first = np.zeros(m, _INT)
-        if m > 1:
-            np.cumsum(n[:-1], out=first[1:])
+        first = excl_cumsum(n)
         lp = wlen[word_of_piece]
         plain_piece = (starts >= 0) & (starts < ends) & (ends <= lp)
         if marker_ids:
@@ -108,9 +107,7 @@ class WordTable:
             cols = [np.concatenate(c) if len(self._parts) > 1 else c[0] for c in zip(*self._parts, strict=True)]
             self._parts = [tuple(cols)]
             ids, starts, ends, kinds, n, simple, wlen = cols
-            off = np.zeros(len(n), _INT)
-            if len(n) > 1:
-                np.cumsum(n[:-1], out=off[1:])
+            off = excl_cumsum(n)
             self._frozen = (ids, starts, ends, kinds, off, n, simple, wlen)
         return self._frozen
 
@@ -158,9 +155,7 @@ class WordTable:
         if total != sum(len(full[i].ids) for i in plain):
             return False
         word_of_piece = np.repeat(np.arange(len(codes), dtype=_INT), c)
-        first = np.zeros(len(codes), _INT)
-        if len(codes) > 1:
-            np.cumsum(c[:-1], out=first[1:])
+        first = excl_cumsum(c)
         src = off[codes][word_of_piece] + np.arange(total, dtype=_INT) - first[word_of_piece]
         # word starts and indices within their sentence; single spaces between words (checked above)
         base = np.fromiter((s for i in plain for s, _ in word_offsets[i]), _INT, len(codes))[word_of_piece]
