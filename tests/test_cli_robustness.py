@@ -1,0 +1,48 @@
+"""The command under conditions a pipeline creates: stopped by SIGTERM, options that do not apply to the input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TOK = ROOT / "fixtures" / "tokenizers" / "wordpiece-bert"
+
+
+def _big_jsonl(path: Path, n: int) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            rec = {"text": f"Ola Nordmann bor i Oslo nummer {i}.", "label": [[0, 12, "PER"], [19, 23, "LOC"]]}
+            fh.write(json.dumps(rec) + "\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is a POSIX signal")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_during_align_leaves_no_temp_directory(tmp_path: Path, workers: str) -> None:
+    src = tmp_path / "big.jsonl"
+    _big_jsonl(src, 300_000)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seqalign", "align", str(src), "-t", str(TOK), "--out", str(out), "-j", workers],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    deadline = time.monotonic() + 60
+    while not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "align never started writing"
+        time.sleep(0.05)
+    time.sleep(0.5)  # well inside the batches, workers running
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr.decode()
+    assert "terminated" in stderr.decode() and "Traceback" not in stderr.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]
