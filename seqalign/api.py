@@ -21,6 +21,7 @@ from .pipeline import (
     collect_types,
     default_workers,
     duplicate_id,
+    input_format,
     label_map,
     open_examples,
     raise_on_overlap_errors,
@@ -313,7 +314,7 @@ def _words_of(ex: Example) -> Example:
 
 def open_any(path: str | Path, read: ReadOptions = ReadOptions(), **opts: Any) -> tuple[Any, Callable[[], Iterator[Example]]]:
     """(format module, a function that starts a fresh pass), with format options (offset_unit, lenient, ...)."""
-    mod = formats.get_format(read.fmt) if read.fmt else formats.detect_format(path, read.encoding)
+    mod = input_format(path, read)
 
     def again() -> Iterator[Example]:
         return mod.read(path, token_column=read.token_column, tag_column=read.tag_column, encoding=read.encoding, **opts)

@@ -34,9 +34,23 @@ class ReadOptions:
     encoding: str = "utf-8"
 
 
+def input_format(path: str | Path, opts: ReadOptions) -> Any:
+    """The format module that reads ``path``: the one named by ``opts.fmt``, else the one detected."""
+    mod = formats.get_format(opts.fmt) if opts.fmt else formats.detect_format(path, opts.encoding)
+    defaults = ReadOptions()
+    if mod.NAME != "conll" and (opts.token_column, opts.tag_column) != (defaults.token_column, defaults.tag_column):
+        # Ignoring them would label the data from other columns than the user asked for.
+        raise UsageError(
+            f"--token-column/--tag-column apply to CoNLL column files, and this input is read as {mod.NAME}",
+            file=str(path),
+            hint="drop those options, or pass --from conll if the file is in CoNLL columns",
+        )
+    return mod
+
+
 def open_examples(path: str | Path, opts: ReadOptions = ReadOptions()) -> tuple[str, Callable[[], Iterator[Example]]]:
     """(format name, a function that starts a fresh pass over the file)."""
-    mod = formats.get_format(opts.fmt) if opts.fmt else formats.detect_format(path, opts.encoding)
+    mod = input_format(path, opts)
 
     def again() -> Iterator[Example]:
         return mod.read(path, token_column=opts.token_column, tag_column=opts.tag_column, encoding=opts.encoding)

@@ -46,3 +46,26 @@ def test_sigterm_during_align_leaves_no_temp_directory(tmp_path: Path, workers: 
     assert proc.returncode == 143, stderr.decode()
     assert "terminated" in stderr.decode() and "Traceback" not in stderr.decode()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]
+
+
+def test_column_options_on_a_format_without_columns_are_refused(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from seqalign.cli import main
+
+    src = tmp_path / "a.jsonl"
+    _big_jsonl(src, 3)
+    out = tmp_path / "out"
+    for opt in (["--tag-column", "2"], ["--token-column", "2"]):
+        res = CliRunner().invoke(main, ["align", str(src), "-t", str(TOK), "--out", str(out), *opt])
+        assert res.exit_code == 2, res.output
+        assert "a.jsonl" in res.output and "read as doccano" in res.output and "--from conll" in res.output
+        assert "Traceback" not in res.output and not out.exists()
+    res = CliRunner().invoke(main, ["convert", str(src), str(tmp_path / "b.conll"), "--tag-column", "2"])
+    assert res.exit_code == 2 and "read as doccano" in res.output, res.output
+    # The same columns on a CoNLL file are used, not refused: tag from column 2 of three.
+    conll = tmp_path / "a.conll"
+    conll.write_text("Ola\tB-PER\tO\nbor\tO\tO\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["align", str(conll), "-t", str(TOK), "--out", str(out), "--tag-column", "2"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "labels.json").read_text())["labels"][1:] == ["B-PER", "I-PER"]
