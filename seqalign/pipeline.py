@@ -428,7 +428,16 @@ def fork_pool(workers: int) -> Any:
 
     # The tokenizer's own thread pool is of no use inside a worker and warns after fork.
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
-    return mp.get_context("fork").Pool(workers)
+    return mp.get_context("fork").Pool(workers, initializer=_default_sigterm)
+
+
+def _default_sigterm() -> None:
+    """Pool.terminate() stops workers with SIGTERM. A Python-level handler inherited from the parent (the CLI
+    installs one) runs only between bytecodes, so a signal landing just before a worker blocks on the task
+    queue is never acted on and terminate() waits forever; the default action kills at once."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class IdNames:

@@ -69,3 +69,36 @@ def test_column_options_on_a_format_without_columns_are_refused(tmp_path: Path) 
     res = CliRunner().invoke(main, ["align", str(conll), "-t", str(TOK), "--out", str(out), "--tag-column", "2"])
     assert res.exit_code == 0, res.output
     assert json.loads((out / "labels.json").read_text())["labels"][1:] == ["B-PER", "I-PER"]
+
+
+def _sigterm_disposition(_: int) -> bool:
+    return signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork and SIGTERM are POSIX")
+def test_pool_workers_die_on_sigterm_even_under_a_python_handler() -> None:
+    # Pool.terminate() sends SIGTERM; a Python-level handler inherited by a worker can miss it (it runs only
+    # between bytecodes) and leave terminate() waiting forever, as a whole test run once did.
+    from seqalign.pipeline import fork_pool
+
+    before = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        with fork_pool(2) as pool:
+            assert pool.map(_sigterm_disposition, range(4)) == [True] * 4
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_cli_in_process_puts_back_the_callers_sigterm_handler_and_gc_threshold() -> None:
+    import gc
+
+    from click.testing import CliRunner
+
+    from seqalign.cli import main
+
+    mine = signal.getsignal(signal.SIGTERM)
+    threshold = gc.get_threshold()
+    res = CliRunner().invoke(main, ["transitions", "--scheme", "bio", "--types", "PER"])
+    assert res.exit_code == 0, res.output
+    assert signal.getsignal(signal.SIGTERM) is mine
+    assert gc.get_threshold() == threshold
