@@ -40,6 +40,8 @@ def _on_sigterm(main_pid: int) -> Callable[[int, Any], None]:
         raise Terminated
 
     return handler
+
+
 err = Console(stderr=True, highlight=False)
 FORMAT_CHOICES = sorted(REGISTRY)
 SCHEME_CHOICES = ["io", "iob1", "iob2", "bio", "ioe1", "ioe2", "iobes", "bioes", "bilou", "bmes"]
