@@ -223,6 +223,9 @@ class _Side:
     spans: list[list[tuple[int, int, str]]] | None = None
     words: list[list[str]] | None = None
     lines: list[int | None] | None = None
+    texts: list[str | None] | None = None  # span side: each record's text, when it has one
+    seqs: list[Any] | None = None  # tag side: the TagSequences (for the line of a token)
+    record_lines: list[int | None] | None = None  # span side
 
 
 def _read_side(path: str | Path, encoding: str) -> _Side:
@@ -235,7 +238,13 @@ def _read_side(path: str | Path, encoding: str) -> _Side:
         from .formats import jsonl
 
         exs = list(jsonl.read(p, encoding=encoding))
-        return _Side("spans", [e.id for e in exs], spans=[[s.as_tuple() for s in e.spans] for e in exs])
+        return _Side(
+            "spans",
+            [e.id for e in exs],
+            spans=[[s.as_tuple() for s in e.spans] for e in exs],
+            texts=[e.text for e in exs],
+            record_lines=[e.line for e in exs],
+        )
     layout, seqs = read_sequences(p, encoding=encoding)
     for s in seqs:
         for i, t in enumerate(s.tags):
@@ -250,7 +259,7 @@ def _read_side(path: str | Path, encoding: str) -> _Side:
         from .formats import conll
 
         words = [list(ex.words or []) for ex in conll.read(p, encoding=encoding, tag_check=False)]
-    return _Side("tags", [s.id for s in seqs], tags=[s.tags for s in seqs], words=words, lines=[s.line for s in seqs])
+    return _Side("tags", [s.id for s in seqs], tags=[s.tags for s in seqs], words=words, lines=[s.line for s in seqs], seqs=seqs)
 
 
 def evaluate_files(
@@ -262,24 +271,23 @@ def evaluate_files(
     criterion: str = "exact",
     repair: str = "begin",
     encoding: str = "utf-8",
+    missing: str = "error",
 ) -> Evaluation:
     """Score PRED against GOLD: two tag files (CoNLL or one line of tags per sequence), two JSONL span files,
-    or one of each (tags are then read into char spans over the words joined by single spaces)."""
+    or one of each (tags are then read into char spans over the words joined by single spaces).
+
+    The two sides must describe the same texts: tag files the same tokens (when both have tokens), span
+    files the same text for an id (when both give it). A gold id without a prediction is an error unless
+    ``missing="empty"``, which scores it as predicting nothing and counts it in ``missing_predictions``.
+    """
     from .schemes import detect_scheme
 
+    if missing not in ("error", "empty"):
+        raise UsageError(f"unknown missing policy {missing!r}; choose error or empty")
     g = _read_side(gold_path, encoding)
     p = _read_side(pred_path, encoding)
     if g.kind == "tags" and p.kind == "tags":
-        assert g.tags is not None and p.tags is not None
-        if len(g.tags) != len(p.tags):
-            raise InputError(f"{len(p.tags)} sequences, the gold file has {len(g.tags)}", file=str(pred_path))
-        for k, (a, b) in enumerate(zip(g.tags, p.tags, strict=True)):
-            if len(a) != len(b):
-                raise InputError(
-                    f"sequence {k} has {len(b)} tags, the gold one {len(a)}",
-                    file=str(pred_path),
-                    line=(p.lines or [None] * (k + 1))[k],
-                )
+        _same_sequences(g, p, pred_path)
     scheme_name = _eval_scheme(g, p, mode, scheme, gold_path, detect_scheme)
     gold_ents = _entities(g, mode, scheme_name, repair)
     pred_ents = _entities(p, mode, scheme_name, repair)
@@ -293,12 +301,22 @@ def evaluate_files(
     if g.kind == p.kind == "tags":
         ev = evaluate_entities(gold_ents, pred_ents, criterion, mode, scheme_name)
     else:
-        gold_by_id = dict(zip(g.ids, gold_ents, strict=True))
-        pred_by_id = dict(zip(p.ids, pred_ents, strict=True))
+        gold_by_id = _by_id(g, gold_ents, gold_path)
+        pred_by_id = _by_id(p, pred_ents, pred_path)
         unknown = [i for i in pred_by_id if i not in gold_by_id]
         if unknown:
             raise InputError(
                 f"predictions for {len(unknown)} example id(s) the gold file lacks, e.g. {unknown[0]!r}", file=str(pred_path)
+            )
+        _same_texts(g, p, pred_path)
+        absent = [i for i in g.ids if i not in pred_by_id]
+        if absent and missing == "error":
+            raise InputError(
+                f"no prediction for {len(absent)} of the {len(g.ids)} gold example id(s), e.g. {absent[0]!r}; "
+                "scoring them as empty would lower recall without saying so",
+                file=str(pred_path),
+                hint="predict every example (a record with no spans for none), or pass --missing empty to score "
+                "them as predicting nothing",
             )
         ev = evaluate_entities(
             [gold_by_id[i] for i in g.ids],
@@ -307,7 +325,70 @@ def evaluate_files(
             mode if "tags" in (g.kind, p.kind) else "spans",
             scheme_name,
         )
+        ev.missing_predictions = len(absent)
     return ev
+
+
+def _same_sequences(g: _Side, p: _Side, pred_path: str | Path) -> None:
+    """Tag files are paired by position: the same number of sequences, of the same lengths, and (when both
+    files have tokens) the same tokens; otherwise the scores would compare unrelated positions."""
+    assert g.tags is not None and p.tags is not None
+    if len(g.tags) != len(p.tags):
+        raise InputError(f"{len(p.tags)} sequences, the gold file has {len(g.tags)}", file=str(pred_path))
+    for k, (a, b) in enumerate(zip(g.tags, p.tags, strict=True)):
+        if len(a) != len(b):
+            raise InputError(
+                f"sequence {k + 1} has {len(b)} tags, the gold one {len(a)}",
+                file=str(pred_path),
+                line=(p.lines or [None] * (k + 1))[k],
+            )
+    if g.words is None or p.words is None:
+        return
+    for k, (gw, pw) in enumerate(zip(g.words, p.words, strict=True)):
+        if gw != pw:
+            i = next(i for i, (x, y) in enumerate(zip(gw, pw, strict=True)) if x != y)
+            raise InputError(
+                f"sequence {k + 1}, token {i + 1} is {pw[i]!r} where the gold file has {gw[i]!r}: the files do not "
+                "hold the same tokens, so their tags cannot be paired",
+                file=str(pred_path),
+                line=p.seqs[k].line_of(i) if p.seqs else None,
+                hint="predict on the gold file's own tokens, in its order",
+            )
+
+
+def _by_id(side: _Side, ents: list[list[tuple[int, int, str]]], path: str | Path) -> dict[str, list[tuple[int, int, str]]]:
+    out: dict[str, list[tuple[int, int, str]]] = {}
+    for k, (i, e) in enumerate(zip(side.ids, ents, strict=True)):
+        if i in out:
+            line = (side.record_lines or side.lines or [None] * (k + 1))[k]
+            raise InputError(
+                f"example id {i!r} appears twice; examples are paired by id, so one of them would be dropped",
+                file=str(path),
+                line=line,
+                hint="give every example its own id",
+            )
+        out[i] = e
+    return out
+
+
+def _same_texts(g: _Side, p: _Side, pred_path: str | Path) -> None:
+    """Char spans of one id are comparable only over the same text."""
+
+    def texts(side: _Side) -> list[str | None]:
+        if side.texts is not None:
+            return side.texts
+        return [" ".join(w) for w in side.words] if side.words is not None else [None] * len(side.ids)
+
+    gold = dict(zip(g.ids, texts(g), strict=True))
+    for k, (i, t) in enumerate(zip(p.ids, texts(p), strict=True)):
+        gt = gold.get(i)
+        if t and gt and t != gt:
+            raise InputError(
+                f"example {i!r} has another text than in the gold file, so its char offsets cannot be compared",
+                file=str(pred_path),
+                line=(p.record_lines or p.lines or [None] * (k + 1))[k],
+                hint="predict on the gold file's own texts",
+            )
 
 
 def _eval_scheme(g: _Side, p: _Side, mode: str, scheme: str | None, gold_path: str | Path, detect: Any) -> str | None:

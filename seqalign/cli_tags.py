@@ -268,10 +268,25 @@ def _write_json(path: Path, obj: Any) -> None:
 @click.option(
     "--repair", type=click.Choice(["begin", "join", "drop"]), default="begin", show_default=True, help="For --mode seqalign."
 )
+@click.option(
+    "--missing",
+    type=click.Choice(["error", "empty"]),
+    default="error",
+    show_default=True,
+    help="A gold example id with no prediction (span files): refuse, or score it as predicting nothing (counted).",
+)
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable result on stdout.")
 def evaluate(
-    gold: Path, pred: Path, mode: str, scheme: str | None, criterion: str, repair: str, encoding: str, as_json: bool
+    gold: Path,
+    pred: Path,
+    mode: str,
+    scheme: str | None,
+    criterion: str,
+    repair: str,
+    missing: str,
+    encoding: str,
+    as_json: bool,
 ) -> None:
     """Entity-level precision, recall and F1 of PRED against GOLD (CoNLL / tag lines, or JSONL spans).
 
@@ -282,7 +297,9 @@ def evaluate(
     """
     from .api_tags import evaluate_files
 
-    ev = evaluate_files(gold, pred, mode=mode, scheme=scheme, criterion=criterion, repair=repair, encoding=encoding)
+    ev = evaluate_files(
+        gold, pred, mode=mode, scheme=scheme, criterion=criterion, repair=repair, encoding=encoding, missing=missing
+    )
     if as_json:
         _print_json(ev.to_dict())
         return
@@ -293,6 +310,8 @@ def evaluate(
         "spans": "spans as given (no tag reading)",
     }[ev.mode]
     click.echo(f"mode: {mode_name}; {ev.sequences} sequences")
+    if ev.missing_predictions:
+        click.echo(f"{ev.missing_predictions} gold examples had no prediction and are scored as predicting nothing")
     click.echo(f"{'criterion':<10} {'precision':>9} {'recall':>9} {'f1':>9} {'correct':>8} {'gold':>7} {'pred':>7}")
     for c, sc in ev.overall.items():
         click.echo(f"{c:<10} {sc.precision:9.4f} {sc.recall:9.4f} {sc.f1:9.4f} {sc.tp_gold:8d} {sc.gold:7d} {sc.pred:7d}")

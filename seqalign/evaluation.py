@@ -141,6 +141,7 @@ class Evaluation:
     overall: dict[str, Score] = field(default_factory=dict)  # criterion -> score
     per_type: dict[str, Score] = field(default_factory=dict)  # type -> score under ``criterion``
     sequences: int = 0
+    missing_predictions: int = 0  # gold examples without a prediction, scored as predicting nothing
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,6 +149,7 @@ class Evaluation:
             "scheme": self.scheme,
             "criterion": self.criterion,
             "sequences": self.sequences,
+            "missing_predictions": self.missing_predictions,
             "overall": {c: s.to_dict() for c, s in self.overall.items()},
             "per_type": {t: s.to_dict() for t, s in sorted(self.per_type.items())},
         }

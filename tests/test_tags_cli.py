@@ -191,3 +191,62 @@ def test_evaluate_cli_names_the_mode(tmp_path: Path) -> None:
     short = tmp_path / "short.conll"
     short.write_text("a\tB-X\n", encoding="utf-8")
     assert run("evaluate", str(gold), str(short))[0] == 2
+
+
+def _err(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, list(args))
+    return res.exit_code, res.output + (res.stderr if hasattr(res, "stderr") else "")
+
+
+def test_evaluate_refuses_tag_files_over_other_tokens(tmp_path: Path) -> None:
+    gold = tmp_path / "g.conll"
+    pred = tmp_path / "p.conll"
+    gold.write_text("a\tB-X\nb\tI-X\n\nc\tO\nd\tB-Y\n", encoding="utf-8")
+    # Same counts, but the second sentence holds other tokens: pairing by position would score nonsense.
+    pred.write_text("a\tB-X\nb\tI-X\n\nc\tO\nz\tB-Y\n", encoding="utf-8")
+    code, out = _err("evaluate", str(gold), str(pred))
+    assert code == 2
+    assert "sequence 2, token 2" in out and "'z'" in out and "'d'" in out
+    assert "p.conll:5" in out  # the offending token's line in the prediction file
+
+
+def _jsonl(path: Path, recs: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    return path
+
+
+def test_evaluate_missing_predictions_are_refused_unless_asked_to_score_them_empty(tmp_path: Path) -> None:
+    gold = _jsonl(
+        tmp_path / "g.jsonl",
+        [
+            {"id": "1", "text": "Anna lives", "spans": [{"start": 0, "end": 4, "label": "PER"}]},
+            {"id": "2", "text": "Bob lives", "spans": [{"start": 0, "end": 3, "label": "PER"}]},
+        ],
+    )
+    pred = _jsonl(tmp_path / "p.jsonl", [{"id": "1", "text": "Anna lives", "spans": [{"start": 0, "end": 4, "label": "PER"}]}])
+    code, out = _err("evaluate", str(gold), str(pred))
+    assert code == 2 and "no prediction for 1 of the 2" in out and "--missing empty" in out
+    code, out = _err("evaluate", str(gold), str(pred), "--missing", "empty", "--json")
+    assert code == 0, out
+    res = json.loads(out)
+    assert res["missing_predictions"] == 1
+    exact = res["overall"]["exact"]
+    assert (exact["gold"], exact["pred"], exact["correct"]) == (2, 1, 1)
+    code, out = _err("evaluate", str(gold), str(pred), "--missing", "empty")
+    assert "1 gold examples had no prediction" in out
+
+
+def test_evaluate_refuses_span_files_over_other_texts_or_repeated_ids(tmp_path: Path) -> None:
+    gold = _jsonl(tmp_path / "g.jsonl", [{"id": "1", "text": "Anna lives", "spans": [{"start": 0, "end": 4, "label": "PER"}]}])
+    other = _jsonl(tmp_path / "p.jsonl", [{"id": "1", "text": "Hanna lives", "spans": [{"start": 0, "end": 4, "label": "PER"}]}])
+    code, out = _err("evaluate", str(gold), str(other))
+    assert code == 2 and "another text" in out and "p.jsonl:1" in out
+    twice = _jsonl(
+        tmp_path / "p2.jsonl",
+        [
+            {"id": "1", "text": "Anna lives", "spans": []},
+            {"id": "1", "text": "Anna lives", "spans": [{"start": 0, "end": 4, "label": "PER"}]},
+        ],
+    )
+    code, out = _err("evaluate", str(gold), str(twice))
+    assert code == 2 and "appears twice" in out and "p2.jsonl:2" in out
