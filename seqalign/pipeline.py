@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -247,8 +248,6 @@ class _Job:
         a = self.adapter
         if not examples or not self._columns_apply(examples[:BATCH]):
             return
-        from itertools import chain
-
         a.fill_words(list(chain.from_iterable(ex.words or () for ex in examples)))
 
     def _plan(self, tags: list[str]) -> TagPlan:
@@ -272,7 +271,7 @@ class _Job:
         if self._coder is None:
             self._coder = TagCoder(self.input_scheme, cfg.scheme, self.label2id)
         nw = np.fromiter((len(ex.words or ()) for ex in batch), np.int64, len(batch))
-        tag_codes = self._coder.encode([t for ex in batch for t in ex.word_tags or ()])
+        tag_codes = self._coder.encode(list(chain.from_iterable(ex.word_tags or () for ex in batch)))
         tags_ok, n_chunks, word_labels = self._coder.relabel(tag_codes, nw)
         if not tags_ok.all():
             # illegal transitions (reported, repaired) and what the arrays leave to tags_to_spans
@@ -287,13 +286,16 @@ class _Job:
                     word_labels[first[i] : first[i] + nw[i]] = plan.label_ids
                     n_chunks[i] = len(plan.chunks)
                     tags_ok[i] = True
-        flat = [w for ex in batch for w in ex.words or ()]
         table = adapter.word_table
+        n_words = int(nw.sum())
         try:  # after warm(), every word is usually in the table already
-            codes = np.fromiter(map(table.index.__getitem__, flat), np.int64, len(flat))
+            codes = np.fromiter(
+                map(table.index.__getitem__, chain.from_iterable(ex.words or () for ex in batch)), np.int64, n_words
+            )
         except KeyError:
+            flat = [w for ex in batch for w in ex.words or ()]
             adapter.fill_words(flat)
-            codes = np.fromiter(map(table.index.__getitem__, flat), np.int64, len(flat))
+            codes = np.fromiter(map(table.index.__getitem__, flat), np.int64, n_words)
         pre, suf = adapter.prefix_ids, adapter.suffix_ids
         room = max(1, cfg.max_length - len(pre) - len(suf))
         cols, taken, counts = align_word_columns(batch, codes, table, word_labels, tags_ok, n_chunks, pre, suf, room)
@@ -355,8 +357,6 @@ class _Job:
         )
 
     def _spans_batch(self, batch: list[Example], report: Report) -> Any:
-        from itertools import chain
-
         import numpy as np
 
         from .align_spans import LabelTable, align_span_columns

@@ -103,6 +103,10 @@ class TagCoder:
         return got
 
     def encode(self, flat_tags: Sequence[str]) -> np.ndarray:
+        try:  # after the first batch every tag is usually known: one pass instead of two
+            return np.fromiter(map(self.code.__getitem__, flat_tags), _INT, len(flat_tags))
+        except KeyError:
+            pass
         new = [t for t in dict.fromkeys(flat_tags) if t not in self.code]
         if new:
             for t in new:

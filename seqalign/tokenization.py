@@ -266,7 +266,7 @@ class TokenizerAdapter:
         )
         for chunk, e in zip(chunks, encs, strict=True):
             wids = e.word_ids
-            if any(w is None for w in wids):
+            if None in wids:
                 raise RuntimeError("the tokenizer returned pieces without a word for pre-tokenized input")
             wid = np.asarray(wids, np.int64)
             keep = wid >= 1
