@@ -19,7 +19,7 @@ from itertools import chain
 
 import numpy as np
 
-from .model import IGNORE, Counts, Example
+from .model import IGNORE, Counts, Example, JoinedOffsets
 from .schemes import Chunk, Scheme, Violation, spans_to_tags, tags_to_spans, unrepresentable
 from .tag_arrays import excl_cumsum
 from .word_table import WordTable
@@ -91,6 +91,7 @@ def _per_example(values: np.ndarray, first: np.ndarray, counts: np.ndarray) -> n
 def align_word_columns(
     examples: Sequence[Example],
     codes: np.ndarray,
+    nw: np.ndarray,
     table: WordTable,
     word_labels: np.ndarray,
     tags_ok: np.ndarray,
@@ -101,13 +102,13 @@ def align_word_columns(
 ) -> tuple[RowColumns, np.ndarray, Counts]:
     """(columns of the examples taken, which examples were taken, their counts).
 
-    ``codes``: the table index of every word of every example, in order; ``word_labels``: the target label
+    ``codes``: the table index of every word of every example, in order; ``nw``: words per example (their
+    offsets must be word lists as long); ``word_labels``: the target label
     id of every word, meaningful where ``tags_ok`` (per example) holds; ``n_chunks``: entities per example.
     ``room``: pieces a row may hold besides the specials; longer examples need windows: the general path.
     """
     t_ids, t_starts, t_ends, _, t_off, t_n, t_simple, t_wlen = table.arrays()
     n_ex = len(examples)
-    nw = np.fromiter((len(ex.words or ()) for ex in examples), _INT, n_ex)
     wfirst = excl_cumsum(nw)
     c = t_n[codes]
     wlen = t_wlen[codes]
@@ -117,8 +118,18 @@ def align_word_columns(
     std = excl_cumsum(wlen + 1)
     if len(codes):
         std -= np.repeat(std[np.minimum(wfirst, len(codes) - 1)], nw)  # trailing examples without words repeat 0 times
-    given = np.fromiter(chain.from_iterable(chain.from_iterable(ex.word_offsets or () for ex in examples)), _INT, 2 * len(codes))
-    off_ok = (given[0::2] == std) & (given[1::2] == std + wlen)
+    # Offsets that Example.from_words laid out (and nobody edited) are that layout; others are compared.
+    offsets = [ex.word_offsets or () for ex in examples]
+    sized = np.fromiter(map(len, offsets), _INT, n_ex) == nw
+    marked = sized & np.fromiter((type(o) is JoinedOffsets and o.joined for o in offsets), bool, n_ex)
+    off_ok = np.repeat(marked, nw)
+    check = sized & ~marked
+    if check.any():
+        at = np.flatnonzero(np.repeat(check, nw))
+        given = np.fromiter(
+            chain.from_iterable(chain.from_iterable(offsets[i] for i in np.flatnonzero(check).tolist())), _INT, 2 * len(at)
+        )
+        off_ok[at] = (given[0::2] == std[at]) & (given[1::2] == std[at] + wlen[at])
     ok = nw > 0
     ok &= _per_example((~(t_simple[codes] & off_ok)).astype(_INT), wfirst, nw) == 0
     pieces = _per_example(c, wfirst, nw)

@@ -26,6 +26,46 @@ class Span:
         return (self.start, self.end, self.label)
 
 
+class JoinedOffsets(list):
+    """Word offsets that ``Example.from_words`` laid out: each word after the previous one and one space.
+
+    The mark lets the column path skip re-deriving the layout word by word; any change in place drops it
+    (``joined`` turns False), so an edited list is checked like any other."""
+
+    __slots__ = ("joined",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.joined = True
+
+    def __reduce__(self) -> Any:  # pickles (to pool workers) as what it is, mark included
+        return (_joined_offsets, (list(self), self.joined))
+
+
+def _joined_offsets(items: list[tuple[int, int]], joined: bool) -> JoinedOffsets:
+    out = JoinedOffsets(items)
+    out.joined = joined
+    return out
+
+
+def _unmarking(name: str) -> Any:
+    method = getattr(list, name)
+
+    def edit(self: JoinedOffsets, *args: Any, **kwargs: Any) -> Any:
+        self.joined = False
+        return method(self, *args, **kwargs)
+
+    edit.__name__ = name
+    return edit
+
+
+for _name in (
+    "__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert", "pop", "remove", "clear", "sort",
+    "reverse",
+):  # fmt: skip
+    setattr(JoinedOffsets, _name, _unmarking(_name))
+
+
 @dataclass(slots=True)
 class Example:
     """One unit of annotated text: a sentence, a paragraph or a whole document.
@@ -58,7 +98,7 @@ class Example:
     ) -> Example:
         lens = list(map(len, words))
         starts = [0, *accumulate(n + 1 for n in lens)]
-        offsets = list(zip(starts, map(add, starts, lens), strict=False))  # starts has one more
+        offsets = JoinedOffsets(zip(starts, map(add, starts, lens), strict=False))  # starts has one more
         return cls(
             id=id,
             text=" ".join(words),

@@ -234,7 +234,9 @@ class _Job:
             and a.word_cache != "off"
             and self.cfg.label_subwords == "first"
             and self.input_scheme is not None
-            and all(ex.words is not None and ex.word_tags is not None and ex.word_offsets is not None for ex in batch)
+            and None not in [ex.words for ex in batch]
+            and None not in [ex.word_tags for ex in batch]
+            and None not in [ex.word_offsets for ex in batch]
         )
         if ok and a.word_cache_state == "unproven":
             a.prove_word_cache(
@@ -248,7 +250,7 @@ class _Job:
         a = self.adapter
         if not examples or not self._columns_apply(examples[:BATCH]):
             return
-        a.fill_words(list(chain.from_iterable(ex.words or () for ex in examples)))
+        a.fill_words(chain.from_iterable(ex.words or () for ex in examples))
 
     def _plan(self, tags: list[str]) -> TagPlan:
         key = tuple(tags)
@@ -298,7 +300,7 @@ class _Job:
             codes = np.fromiter(map(table.index.__getitem__, flat), np.int64, n_words)
         pre, suf = adapter.prefix_ids, adapter.suffix_ids
         room = max(1, cfg.max_length - len(pre) - len(suf))
-        cols, taken, counts = align_word_columns(batch, codes, table, word_labels, tags_ok, n_chunks, pre, suf, room)
+        cols, taken, counts = align_word_columns(batch, codes, nw, table, word_labels, tags_ok, n_chunks, pre, suf, room)
         report.counts.merge(counts)
         if bool(taken.all()):
             return columns_batch(cols)

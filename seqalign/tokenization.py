@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -240,7 +241,7 @@ class TokenizerAdapter:
             wids += [k] * len(one.ids)
         return Encoded(ids, starts, ends, kinds, wids, firsts)
 
-    def fill_words(self, words: Sequence[str]) -> None:
+    def fill_words(self, words: Iterable[str]) -> None:
         """Make sure each of ``words`` is in the distinct-word cache (``word_table``)."""
         table = self.word_table
         if len(table) > WORD_CACHE_MAX:
@@ -249,7 +250,7 @@ class TokenizerAdapter:
         self._encode_missing([w for w in dict.fromkeys(words) if w not in index])
 
     def _fill_trusted(self, words: Sequence[Sequence[str]]) -> None:
-        self.fill_words([w for ws in words for w in ws])
+        self.fill_words(chain.from_iterable(words))
 
     def _encode_missing(self, missing: list[str]) -> None:
         import numpy as np

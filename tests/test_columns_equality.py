@@ -14,6 +14,7 @@ The references are the plain per-sequence / per-word / per-line functions, never
 
 from __future__ import annotations
 
+import copy
 import io
 import itertools
 import tempfile
@@ -346,17 +347,32 @@ TARGETS = [("bio", 512), ("bilou", 512), ("io", 512), ("bio", 12)]
 
 
 def _copy(ex: Example) -> Example:
-    """A fresh copy (the aligner sets ``spans``)."""
+    """A fresh copy (the aligner sets ``spans``); word offsets keep their type and their from_words mark."""
     assert ex.words is not None and ex.word_offsets is not None and ex.word_tags is not None
     return Example(
         id=ex.id,
         text=ex.text,
         doc_id=ex.doc_id,
         words=list(ex.words),
-        word_offsets=list(ex.word_offsets),
+        word_offsets=copy.copy(ex.word_offsets),
         word_tags=list(ex.word_tags),
         line=ex.line,
     )
+
+
+def _edited(ex: Example, k: int, shift: int) -> Example:
+    """from_words' offsets edited in place (word ``k`` moved by ``shift``): the layout mark must not survive."""
+    assert ex.word_offsets is not None
+    a, b = ex.word_offsets[k]
+    ex.word_offsets[k] = (a + shift, b + shift)
+    return ex
+
+
+def _plain_offsets(ex: Example) -> Example:
+    """The same example with its offsets as a plain list (no layout mark): the columns compare them."""
+    assert ex.word_offsets is not None
+    ex.word_offsets = list(ex.word_offsets)
+    return ex
 
 
 def _laid_out(id: str, words: list[str], tags: list[str], seps: list[str], lead: str = "", tail: str = "") -> Example:
@@ -397,13 +413,35 @@ def _fixture_corpus() -> list[Example]:
         _laid_out("dash", ["Smith", "Jones", "said"], ["B-PER", "B-PER", "O"], ["/", " "]),
     ]
     empty = Example.from_words("empty", [], [], doc_id="e")
+    unmarked = [
+        _edited(Example.from_words("moved", ["EU", "rejects", "call"], ["B-ORG", "O", "O"]), 1, 1),
+        _edited(Example.from_words("moved0", ["Peter", "Blackburn"], ["B-PER", "I-PER"]), 0, 0),  # same values, edited
+        _plain_offsets(Example.from_words("plain", ["EU", "rejects", "German", "call"], ["B-ORG", "O", "B-MISC", "O"])),
+        *(
+            _plain_offsets(Example.from_words(f"plain{i}", list(e.words or []), list(e.word_tags or [])))
+            for i, e in enumerate(sample[:5])
+        ),
+    ]
     # first batch: clean sentences only, so the proof has a fair chance; then everything mixed, the awkward
     # ones both as whole sentences and inside ordinary ones
     mixed = [
         Example.from_words(f"mx{i}", [*(a.words or []), *(s.words or [])], [*(a.word_tags or []), *(s.word_tags or [])])
         for i, (a, s) in enumerate(zip(awkward, itertools.cycle(sample), strict=False))
     ]
-    rest = [*awkward, *illegal, *laid, empty, *mixed, *sample, *illegal[::-1], *laid[::-1], *awkward[::-1], *sample]
+    rest = [
+        *awkward,
+        *illegal,
+        *laid,
+        *unmarked,
+        empty,
+        *mixed,
+        *sample,
+        *illegal[::-1],
+        *laid[::-1],
+        *unmarked,
+        *awkward[::-1],
+        *sample,
+    ]
     rest = [e for pair in itertools.zip_longest(rest[::2], rest[1::2]) for e in pair if e is not None]
     return [*sample[:7], *rest]
 
@@ -668,3 +706,72 @@ def test_read_lines_latin1_never_fails_and_keeps_every_byte() -> None:
     data = bytes(b for b in range(256) if b != 0x0A) + b"\n\xe9t\xe9\r\n\xff"
     for block in (1, 2, 5, 13):
         _check_read(data, "latin-1", block)
+
+
+# ===================================================================== 5. the from_words layout mark
+
+
+def test_joined_offsets_mark_survives_copies_and_pickling_but_not_edits() -> None:
+    import pickle
+
+    from seqalign.model import JoinedOffsets
+
+    offs = Example.from_words("a", ["ab", "c", "def"]).word_offsets
+    assert isinstance(offs, JoinedOffsets) and offs.joined
+    assert offs == [(0, 2), (3, 4), (5, 8)]  # still compares as the list it is
+    for twin in (pickle.loads(pickle.dumps(offs)), copy.copy(offs), copy.deepcopy(offs)):
+        assert type(twin) is JoinedOffsets and twin.joined and twin == offs
+    edits = [
+        lambda o: o.__setitem__(0, (0, 1)),
+        lambda o: o.__delitem__(0),
+        lambda o: o.append((9, 9)),
+        lambda o: o.extend([(9, 9)]),
+        lambda o: o.insert(0, (9, 9)),
+        lambda o: o.pop(),
+        lambda o: o.remove((3, 4)),
+        lambda o: o.clear(),
+        lambda o: o.sort(key=lambda x: -x[0]),
+        lambda o: o.reverse(),
+        lambda o: o.__iadd__([(9, 9)]),
+        lambda o: o.__imul__(2),
+    ]
+    for edit in edits:
+        o = copy.copy(offs)
+        edit(o)
+        assert not o.joined, edit
+        assert not pickle.loads(pickle.dumps(o)).joined
+
+
+def test_columns_trust_the_mark_and_check_everything_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the proof: from_words examples are taken on their mark, plain lists are compared (and taken when
+    they hold the same layout), offsets edited in place go to the general path."""
+    adapter = load_fixture("wordpiece-bert", words=True)
+    sample = _sample()
+    label2id = label_map(get_scheme("bio"), ["LOC", "MISC", "ORG", "PER"])["label2id"]
+    job = _Job(adapter, AlignConfig(get_scheme("bio")), label2id, get_scheme("iob2"), "begin", None, columns=True)
+    adapter.reset_word_cache()
+    try:
+        job.record_batch([_copy(e) for e in sample])
+        assert adapter.word_cache_state == "on"
+        seen: list[list[bool]] = []
+        real = pipeline.align_word_columns
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            out = real(*args, **kwargs)
+            seen.append(out[1].tolist())
+            return out
+
+        monkeypatch.setattr(pipeline, "align_word_columns", spy)
+        words, tags = ["EU", "rejects", "call"], ["B-ORG", "O", "O"]
+        batch = [
+            Example.from_words("marked", list(words), list(tags)),
+            _plain_offsets(Example.from_words("plain", list(words), list(tags))),
+            _edited(Example.from_words("moved", list(words), list(tags)), 1, 1),
+        ]
+        rb, _ = job.record_batch(batch)
+        assert seen == [[True, True, False]]
+        rows = rb.to_pylist()
+        assert [r["id"] for r in rows] == ["marked", "plain", "moved"]
+        assert rows[0]["input_ids"] == rows[1]["input_ids"] == rows[2]["input_ids"]
+    finally:
+        adapter.reset_word_cache()
