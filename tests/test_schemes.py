@@ -192,3 +192,59 @@ def test_detect_ambiguous_iob1_iob2() -> None:
     assert d.scheme == "IOB2"
     only_o = [["O", "O"]]
     assert detect_scheme(only_o).status == "detected"
+
+
+def _detect_reference(seqs: list[list[str]]) -> tuple[str, str | None, dict[str, int], object]:
+    """detect_scheme the straightforward way: every sequence read by every scheme that has its prefixes."""
+    from seqalign.schemes import OUTSIDE, PREFERENCE
+
+    used = {parse_tag(t)[0] for s in seqs for t in s} - {OUTSIDE}
+    cands = [s for s in SCHEMES.values() if used <= set(s.rules)]
+    if not cands:
+        return ("invalid", None, {}, None)
+    counts, firsts, readings = {}, {}, {}
+    for sch in cands:
+        n, reading = 0, []
+        for k, s in enumerate(seqs):
+            chunks, vs = tags_to_spans(s, sch)
+            if vs and sch.name not in firsts:
+                firsts[sch.name] = (k, vs[0])
+            n += len(vs)
+            reading.append(chunks)
+        counts[sch.name], readings[sch.name] = n, reading
+    clean = [name for name in PREFERENCE if counts.get(name) == 0]
+    if clean:
+        if all(readings[n] == readings[clean[0]] for n in clean):
+            return ("detected", clean[0], counts, None)
+        return ("ambiguous", None, counts, None)
+    best = min(counts, key=lambda n: (counts[n], PREFERENCE.index(n)))
+    return ("invalid", None, counts, firsts.get(best))
+
+
+DETECT_TAGS = ["O", *(f"{p}-{t}" for p in "BIESLUM" for t in ("PER", "LOC")), "B", "I"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    seqs=st.lists(
+        st.one_of(
+            st.lists(st.sampled_from(DETECT_TAGS), max_size=8),
+            # legal sequences of one scheme, so that detection has something to find
+            st.builds(
+                lambda name, n, spans: spans_to_tags(n, spans, get_scheme(name)),
+                st.sampled_from(sorted(SCHEMES)),
+                st.just(8),
+                st.lists(st.tuples(st.integers(0, 7), st.integers(1, 3), st.sampled_from(["PER", "LOC"])), max_size=3).map(
+                    lambda xs: sorted({(a, min(8, a + w), t) for a, w, t in xs if not any(b < a < b + v for b, v, _ in xs)})
+                ),
+            ),
+        ),
+        max_size=12,
+    ),
+    repeat=st.integers(1, 3),
+)
+def test_detect_equals_reading_every_sequence_with_every_scheme(seqs: list[list[str]], repeat: int) -> None:
+    seqs = seqs * repeat  # repeated sequences: counted as often as they occur
+    d = detect_scheme(seqs)
+    status, scheme, counts, first = _detect_reference(seqs)
+    assert (d.status, d.scheme, d.candidates, d.first_violation) == (status, scheme, counts, first)
