@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,39 @@ from .schemes import Scheme, TagError, get_scheme, parse_tag
 from .tokenization import load_tokenizer, split_words, word_pieces
 
 _HUGE = 1 << 30
+
+# What a record of an annotation tool can be (Label Studio: meta["origin"]). Training data is what people
+# submitted; a draft, a model's prediction, a skipped ("cancelled") annotation or a task nobody annotated
+# would all become rows, the last two all O: a missing label written as O.
+ORIGINS = ("annotation", "draft", "prediction", "cancelled", "task")
+DEFAULT_ORIGINS = ("annotation",)
+
+
+def _by_origin(
+    again: Callable[[], Iterator[Example]], origins: Sequence[str], skipped: Counter[str]
+) -> Callable[[], Iterator[Example]]:
+    def run() -> Iterator[Example]:
+        skipped.clear()  # every pass counts again (the first pass and the second give the same)
+        for ex in again():
+            origin = ex.meta.get("origin")
+            if origin is not None:
+                kind = "cancelled" if ex.meta.get("cancelled") else str(origin)
+                if kind not in origins:
+                    skipped[kind] += 1
+                    continue
+            yield ex
+
+    return run
+
+
+def _counted(skipped: Counter[str]) -> str:
+    return ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(skipped.items()))
+
+
+def _skipped_note(skipped: Counter[str]) -> str:
+    return (
+        f"records not aligned, by origin: {_counted(skipped)} (only submitted annotations are training data; --origins to choose)"
+    )
 
 
 # Pass 1 keeps the examples it read while they fit in this many characters of text, so that small and
@@ -135,15 +169,24 @@ def align_file(
     progress: Callable[[int, str], Any] | None = None,
     workers: int | None = None,
     word_cache: bool = True,
+    origins: Sequence[str] = DEFAULT_ORIGINS,
 ) -> Report:
     """The main job: INPUT -> dataset in OUT (+ labels.json, report.json). Returns the report.
+
+    ``origins``: which records of an annotation tool's export are aligned (see ORIGINS); the others are
+    counted in the report.
 
     ``workers``: processes that align batches (default: all cores for span input, 1 for word input with the word
     cache; the output is the same for any number).
     ``word_cache=False`` encodes every sentence in full (the reference path the cache is tested against).
     """
     file = str(input_path)
+    bad = sorted(set(origins) - set(ORIGINS))
+    if bad or not origins:
+        raise UsageError(f"--origins: unknown {', '.join(bad) or '(none given)'}", hint=f"choose from {', '.join(ORIGINS)}")
     fmt, again = open_examples(input_path, read)
+    skipped: Counter[str] = Counter()
+    again = _by_origin(again, origins, skipped)
     shards = None
     if sharded.shardable(fmt, input_path, read.encoding, default_workers() if workers is None else workers):
         shards = sharded.scan(input_path, read.encoding, default_workers() if workers is None else workers)
@@ -154,7 +197,17 @@ def align_file(
     if shards is not None:
         n, word_input, tagseqs, types, kept = shards.n, False, [], shards.types, None
     else:
-        n, word_input, tagseqs, types, kept = _first_pass_keeping(again, file, KEEP_CHARS)
+        try:
+            n, word_input, tagseqs, types, kept = _first_pass_keeping(again, file, KEEP_CHARS)
+        except InputError:
+            if not skipped:
+                raise
+            raise InputError(
+                f"no records to align: the file holds only {_counted(skipped)}",
+                file=file,
+                hint=f"pass --origins {','.join(sorted(skipped))} to align them anyway"
+                + (" (a task nobody annotated becomes a row of O labels)" if "task" in skipped else ""),
+            ) from None
     in_scheme, detection = (
         resolve_input_scheme([Example("", "", word_tags=t) for t in tagseqs], input_scheme, file) if word_input else (None, None)
     )
@@ -195,6 +248,9 @@ def align_file(
     }
     if detection is not None and detection.note:
         report.notes.append(f"input scheme detected as {in_scheme.name}: {detection.note}")
+    if skipped:
+        report.meta["not_aligned_by_origin"] = dict(sorted(skipped.items()))
+        report.notes.append(_skipped_note(skipped))
     limit = getattr(adapter.tokenizer, "model_max_length", None)
     if max_length and isinstance(limit, int) and max_length > limit:
         report.notes.append(

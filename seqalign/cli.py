@@ -213,6 +213,13 @@ def main() -> None:
     is_flag=True,
     help="Word input: encode every sentence in full instead of each distinct word once (same output, slower).",
 )
+@click.option(
+    "--origins",
+    default="annotation",
+    show_default=True,
+    help="Label Studio: which records to align, comma-separated, of annotation, draft, prediction, cancelled "
+    "(skipped by the annotator), task (no annotation at all: every token O). The others are counted in the report.",
+)
 @read_options
 def align(
     input_path: Path,
@@ -233,6 +240,7 @@ def align(
     quiet: bool,
     workers: int | None,
     no_word_cache: bool,
+    origins: str,
     fmt: str | None,
     token_column: int,
     tag_column: int,
@@ -271,6 +279,7 @@ def align(
         progress=None if quiet or as_json else _progress,
         workers=workers,
         word_cache=not no_word_cache,
+        origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
     )
     _finish(report, out, as_json, quiet, strict_exit)
 

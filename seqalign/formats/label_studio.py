@@ -196,6 +196,8 @@ def _one(
         for info, keep in zip(infos, good, strict=True):
             info["extra"] = keep
     ex.meta["origin"] = origin
+    if item.get("was_cancelled"):
+        ex.meta["cancelled"] = True  # the annotator skipped the task: its empty result is no annotation
     who = item.get("completed_by", item.get("user", item.get("model_version")))
     if who is not None:
         ex.meta["annotator"] = str(who)
