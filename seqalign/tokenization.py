@@ -265,14 +265,18 @@ class TokenizerAdapter:
         encs = self.tokenizer._tokenizer.encode_batch(
             [[_FILL_LEAD, *c] for c in chunks], is_pretokenized=True, add_special_tokens=False
         )
-        for chunk, e in zip(chunks, encs, strict=True):
+        # One table.add for all chunks: its numpy work costs per call, not per word.
+        ids, offs, word_of = [], [], []
+        for k, e in enumerate(encs):
             wids = e.word_ids
             if None in wids:
                 raise RuntimeError("the tokenizer returned pieces without a word for pre-tokenized input")
             wid = np.asarray(wids, np.int64)
             keep = wid >= 1
-            offs = np.asarray(e.offsets, np.int64).reshape(-1, 2)
-            table.add(chunk, np.asarray(e.ids, np.int64)[keep], offs[keep], wid[keep] - 1, self.marker_ids)
+            ids.append(np.asarray(e.ids, np.int64)[keep])
+            offs.append(np.fromiter(chain.from_iterable(e.offsets), np.int64, 2 * len(wid)).reshape(-1, 2)[keep])
+            word_of.append(wid[keep] - 1 + k * _FILL_CHUNK)
+        table.add(missing, np.concatenate(ids), np.concatenate(offs), np.concatenate(word_of), self.marker_ids)
 
     def _plain_words(self, words: Sequence[Sequence[str]]) -> list[tuple[list[int], list[Any], list[Any]]]:
         encs = self.tokenizer._tokenizer.encode_batch([list(w) for w in words], is_pretokenized=True, add_special_tokens=False)
