@@ -408,6 +408,8 @@ def convert_file(
     extra_opts: dict[str, Any] = {"offset_unit": offset_unit}
     if out_mod.NAME == "prodigy":
         extra_opts["answers"] = "all"  # Prodigy -> Prodigy keeps ignored/rejected tasks (lossless)
+    if out_mod.NAME == "conll":
+        extra_opts["keep_columns"] = True  # CoNLL -> CoNLL gives back POS, chunk and any other column
     in_mod, again = open_any(input_path, read, **extra_opts)
     fmt = in_mod.NAME
     to_fmt = out_mod.NAME
@@ -432,8 +434,16 @@ def convert_file(
     }
 
     def converted() -> Iterator[Any]:
+        dropped_columns = False
         for ex in again():
             report.extend(reader_notes(ex))
+            width = ex.meta.get("conll_width") or 0
+            if width > 2 and not dropped_columns and "conll_columns" not in ex.meta:
+                dropped_columns = True
+                report.notes.append(
+                    f"the input has {width} columns; only the token and the tag go into {to_fmt} "
+                    "(convert to CoNLL to keep the others)"
+                )
             if ex.word_tags is not None:
                 try:
                     report.extend(word_tags_to_spans(ex, in_scheme, repair, file))

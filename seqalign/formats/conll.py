@@ -68,13 +68,21 @@ def read(
     tag_column: int = -1,
     encoding: str = "utf-8",
     tag_check: bool = True,
+    keep_columns: bool = False,
     **_: object,
 ) -> Iterator[Example]:
     """``tag_check=False`` passes unreadable tag cells (e.g. comma-joined multi-tags) through for the caller to
-    report per line (``seqalign check-tags``); everything else still raises InputError."""
+    report per line (``seqalign check-tags``); everything else still raises InputError.
+
+    ``keep_columns``: keep every column of every token line (and of the -DOCSTART- line) in ``meta`` so that
+    ``write`` gives them back with only the tag changed (CoNLL-2003's POS and chunk columns survive a scheme
+    conversion). Every example records ``meta["conll_width"]``, the file's column count."""
     file = str(path)
     words: list[str] = []
     tags: list[str] = []
+    rows: list[list[str]] = []
+    sep = " "
+    docstart: list[str] | None = None
     first_line = 0
     doc_index = -1
     doc_id: str | None = None
@@ -84,7 +92,7 @@ def read(
     index_like = token_column == 0  # until the first sentence shows whether column 1 is a 1, 2, 3 ... index
 
     def flush() -> Iterator[Example]:
-        nonlocal words, tags, n_examples, index_like
+        nonlocal words, tags, rows, n_examples, index_like, docstart
         # GermEval/CoNLL-U style "idx token tag ..." files: reading the index as the token would export a
         # dataset of numbers without any error.
         if index_like and len(words) >= 2 and (width or 0) >= 3 and words == [str(i) for i in range(1, len(words) + 1)]:
@@ -96,9 +104,19 @@ def read(
             )
         if words:
             index_like = False
-            yield Example.from_words(str(n_examples), words, tags, doc_id=doc_id, line=first_line)
+            ex = Example.from_words(str(n_examples), words, tags, doc_id=doc_id, line=first_line)
+            ex.meta["conll_width"] = width
+            if keep_columns and (width or 0) > 2:
+                ex.meta["conll_columns"] = {
+                    "rows": rows,
+                    "sep": sep,
+                    "tag_column": tag_column % (width or 1),
+                    "docstart": docstart,
+                }
+                docstart = None  # written once, before the document's first sentence
+            yield ex
             n_examples += 1
-        words, tags = [], []
+        words, tags, rows = [], [], []
 
     need = max(token_column, tag_column if tag_column >= 0 else -tag_column - 1) + 1
     min_cols = max(2, need)
@@ -118,6 +136,7 @@ def read(
             yield from flush()
             doc_index += 1
             doc_id = f"doc{doc_index}"
+            docstart = cols if keep_columns else None
             continue
         if line.startswith("#"):
             is_token = width is not None and len(cols) == width
@@ -137,6 +156,7 @@ def read(
             )
         if width is None:
             width = len(cols)
+            sep = "\t" if "\t" in line else " "
         elif len(cols) != width:
             # "New York NNP I-NP B-LOC": a space inside a token shifts the columns and would silently drop "York".
             raise InputError(
@@ -157,22 +177,37 @@ def read(
             first_line = n
         words.append(cols[token_column])
         tags.append(tag)
+        if keep_columns:
+            rows.append(cols)
     yield from flush()
 
 
 def write(path: str | Path, examples: Iterable[tuple[Example, list[str]]], *, docstart: bool = True) -> int:
-    """Write (example, word tags) pairs as ``token<TAB>tag`` lines. Returns the number of sentences."""
+    """Write (example, word tags) pairs as ``token<TAB>tag`` lines, or as the columns ``read(keep_columns=True)``
+    kept, with the tag replaced. Returns the number of sentences."""
     count = 0
     last_doc: str | None = None
     tmp = Path(f"{path}.tmp-{os.getpid()}")
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             for ex, tags in examples:
+                kept = ex.meta.get("conll_columns")
+                if kept is not None and len(kept["rows"]) != len(tags):
+                    kept = None
                 if docstart and ex.doc_id is not None and ex.doc_id != last_doc:
-                    fh.write("-DOCSTART-\tO\n\n")
+                    if kept is not None and kept["docstart"] is not None:
+                        fh.write(kept["sep"].join(kept["docstart"]) + "\n\n")
+                    else:
+                        fh.write("-DOCSTART-\tO\n\n")
                     last_doc = ex.doc_id
-                for w, t in zip(ex.words or [], tags, strict=True):
-                    fh.write(f"{w}\t{t}\n")
+                if kept is not None:
+                    # the columns as read, the tag column replaced
+                    at, sep = kept["tag_column"], kept["sep"]
+                    for row, t in zip(kept["rows"], tags, strict=True):
+                        fh.write(sep.join([*row[:at], t, *row[at + 1 :]]) + "\n")
+                else:
+                    for w, t in zip(ex.words or [], tags, strict=True):
+                        fh.write(f"{w}\t{t}\n")
                 fh.write("\n")
                 count += 1
         os.replace(tmp, path)
