@@ -43,6 +43,18 @@ class Predictions:
                 raise InputError(
                     f"prediction row {i} scores {arr.shape[1]} labels, labels.json has {len(id2label)}", file=self.file
                 )
+            # NaN or +inf scores (a diverged model, a bad export) have no argmax worth decoding, and pieces
+            # whose gold is -100 are read too (--aggregation average/max): every position of the row is checked,
+            # the padding past it (already cut off) is not.
+            broken = ~np.isfinite(arr).all(-1)
+            if broken.any():
+                k = int(np.flatnonzero(broken)[0])
+                raise InputError(
+                    f"prediction row {i}, position {k}: scores are not finite numbers ({int(broken.sum())} such position(s) "
+                    "in this row)",
+                    file=self.file,
+                    hint="NaN or infinite logits: check the model output (a diverged run, or padding filled with NaN)",
+                )
             labs = [int(x) for x in arr.argmax(-1)]
             probs = arr.tolist()
         for k, (lab, g) in enumerate(zip(labs, gold, strict=True)):
@@ -54,9 +66,10 @@ class Predictions:
 
 
 def _softmax(a: np.ndarray) -> np.ndarray:
-    z = a - a.max(-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(-1, keepdims=True)
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite scores stay NaN: Predictions.row refuses them
+        z = a - a.max(-1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(-1, keepdims=True)
 
 
 def _kind_of(rows: list[np.ndarray]) -> str:

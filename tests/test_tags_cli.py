@@ -250,3 +250,24 @@ def test_evaluate_refuses_span_files_over_other_texts_or_repeated_ids(tmp_path: 
     )
     code, out = _err("evaluate", str(gold), str(twice))
     assert code == 2 and "appears twice" in out and "p2.jsonl:2" in out
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_decode_refuses_scores_that_are_not_finite(dataset: tuple[Path, Path], tmp_path: Path, bad: float) -> None:
+    import datasets
+
+    _, out = dataset
+    ds = datasets.load_from_disk(str(out))
+    n_labels = len(json.loads((out / "labels.json").read_text())["labels"])
+    width = max(len(r) for r in ds["input_ids"])
+    logits = np.zeros((len(ds), width + 2, n_labels), dtype=np.float32)
+    logits[:, width:, :] = bad  # padding past every row: never read, not an error
+    np.save(tmp_path / "ok.npy", logits)
+    code, output = run("decode", str(out), "-o", str(tmp_path / "ok.jsonl"), "--predictions", str(tmp_path / "ok.npy"))
+    assert code == 0, output
+    logits[1, 2, 0] = bad  # inside row 1
+    np.save(tmp_path / "bad.npy", logits)
+    code, output = run("decode", str(out), "-o", str(tmp_path / "bad.jsonl"), "--predictions", str(tmp_path / "bad.npy"))
+    assert code == 2
+    assert "prediction row 1, position 2: scores are not finite numbers" in output
+    assert not (tmp_path / "bad.jsonl").exists()
