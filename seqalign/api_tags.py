@@ -173,8 +173,13 @@ def decode_dataset(
     preds = load_predictions(predictions) if predictions is not None else None
     texts: dict[str, str] = {}
     if text_from is not None:
+        from .pipeline import IdNames
+
         _, again = open_examples(text_from)
-        texts = {ex.id: ex.text for ex in again()}
+        names = IdNames()  # repeated ids, renamed as align renamed them (id#2, ...)
+        for ex in again():
+            texts[names.rename(ex.id) or ex.id] = ex.text
+        _check_texts(rows, texts, str(text_from))
     decoded, report = decode_rows_to_spans(rows, label_info, preds, aggregation=aggregation, repair=repair, specials=specials)
     report.meta = {
         "dataset": str(d),
@@ -201,6 +206,35 @@ def decode_dataset(
     finally:
         tmp.unlink(missing_ok=True)
     return report
+
+
+def _check_texts(rows: Any, texts: dict[str, str], file: str) -> None:
+    """--text-from must be the file the dataset was aligned from: every example's text there, and every
+    token's offsets on characters of it that a token can start and end with (offsets are trimmed of
+    whitespace when aligned). CoNLL ids are sentence numbers, so another split of the same corpus has the
+    same ids: without this, its texts would be cut at this dataset's offsets without a word."""
+    missing: dict[str, None] = {}  # by example: windows are rows of one example
+    for row in rows:
+        rid = row["id"]
+        text = texts.get(rid)
+        if text is None:
+            missing[rid] = None
+            continue
+        n = len(text)
+        for s, e in row["offset_mapping"]:
+            if e > s and (e > n or text[s].isspace() or text[e - 1].isspace()):
+                raise InputError(
+                    f"example {rid}: the dataset has a token at characters {s}-{e}, which "
+                    + ("lie past the end of this file's text" if e > n else f"is {text[s:e]!r} in this file's text"),
+                    file=file,
+                    hint="--text-from must be the file the dataset was aligned from",
+                )
+    if missing:
+        raise InputError(
+            f"{len(missing)} example(s) of the dataset have no text in this file (first: {', '.join(list(missing)[:3])})",
+            file=file,
+            hint="--text-from must be the file the dataset was aligned from",
+        )
 
 
 def _span_record(s: ScoredSpan, text: str | None) -> dict[str, Any]:

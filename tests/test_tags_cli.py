@@ -271,3 +271,38 @@ def test_decode_refuses_scores_that_are_not_finite(dataset: tuple[Path, Path], t
     assert code == 2
     assert "prediction row 1, position 2: scores are not finite numbers" in output
     assert not (tmp_path / "bad.jsonl").exists()
+
+
+def test_decode_text_from_must_be_the_aligned_file(dataset: tuple[Path, Path], tmp_path: Path) -> None:
+    _, out = dataset
+    # Same ids (sentence numbers), other sentences: another split of the corpus.
+    other = tmp_path / "other.conll"
+    other.write_text("Bob B-PER\nmet O\nAnna B-PER\n\nIt O\nrained O\ntoday O\nin O\nOslo B-LOC\n.\tO\n", encoding="utf-8")
+    code, output = run("decode", str(out), "-o", str(tmp_path / "x.jsonl"), "--text-from", str(other))
+    assert code == 2
+    assert "example 0: the dataset has a token at characters" in output
+    assert "--text-from must be the file the dataset was aligned from" in output
+    assert not (tmp_path / "x.jsonl").exists()
+    fewer = tmp_path / "fewer.conll"
+    fewer.write_text(SAMPLE.split("\n\nParis")[0] + "\n", encoding="utf-8")
+    code, output = run("decode", str(out), "-o", str(tmp_path / "x.jsonl"), "--text-from", str(fewer))
+    assert code == 2
+    assert "1 example(s) of the dataset have no text in this file (first: 1)" in output
+
+
+def test_decode_text_from_renames_repeated_ids_as_align_did(tmp_path: Path) -> None:
+    src = tmp_path / "dup.jsonl"
+    recs = [
+        {"id": "a", "text": "Anna met Bob", "spans": [{"start": 0, "end": 4, "label": "PER"}]},
+        {"id": "a", "text": "Oslo is cold", "spans": [{"start": 0, "end": 4, "label": "LOC"}]},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    out = tmp_path / "ds"
+    align_file(src, str(FIXTURES / "tokenizers" / "wordpiece-bert"), out, scheme="bio")
+    code, output = run("decode", str(out), "-o", str(tmp_path / "d.jsonl"), "--text-from", str(src))
+    assert code == 0, output
+    got = [json.loads(x) for x in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert [(g["id"], g["text"], [s["text"] for s in g["spans"]]) for g in got] == [
+        ("a", "Anna met Bob", ["Anna"]),
+        ("a#2", "Oslo is cold", ["Oslo"]),
+    ]
