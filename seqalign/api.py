@@ -128,24 +128,61 @@ def _check_types(types: list[str], file: str) -> None:
 
 
 def _load_labels(path: Path, target: Scheme, types: list[str]) -> dict[str, Any]:
+    """seqalign's labels.json, or any JSON with ``id2label``/``label2id`` (a model's config.json): the ids the
+    model was trained with are kept, and a map that contradicts itself is refused rather than guessed."""
+    file = str(path)
+    hint = 'expected seqalign\'s labels.json ({"labels": [...]}) or a model config with "id2label"'
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        labels = list(data["labels"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"not a seqalign labels.json: {exc}", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=file) from None
+    except ValueError as exc:
+        raise InputError(f"not JSON: {exc}", file=file, hint=hint) from None
+    if not isinstance(data, dict):
+        raise InputError("not a label map (a JSON object)", file=file, hint=hint)
+    try:
+        id2 = {int(k): str(v) for k, v in (data.get("id2label") or {}).items()}
+        l2i = {str(k): int(v) for k, v in (data.get("label2id") or {}).items()}
+        if "labels" in data and not isinstance(data["labels"], list):
+            raise TypeError('"labels" is not a list')
+        labels = [str(x) for x in data["labels"]] if "labels" in data else None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"unreadable label map: {exc}", file=file, hint=hint) from None
+    if labels is None:
+        if not id2 and l2i:
+            id2 = {i: lab for lab, i in l2i.items()}
+        if not id2:
+            raise InputError('no "labels" list and no "id2label" map', file=file, hint=hint)
+        if sorted(id2) != list(range(len(id2))):
+            raise InputError(f"label ids must be 0..{len(id2) - 1}, found {sorted(id2)[:10]}", file=file)
+        labels = [id2[i] for i in range(len(id2))]
+    dupes = sorted({lab for lab in labels if labels.count(lab) > 1})
+    if dupes:
+        raise InputError(f"labels listed twice: {', '.join(dupes[:10])}", file=file, hint="each label needs one id")
+    mine = {lab: i for i, lab in enumerate(labels)}
+    for name, given in (("id2label", {lab: i for i, lab in id2.items()}), ("label2id", l2i)):
+        wrong = [lab for lab in set(given) | set(mine) if given and given.get(lab) != mine.get(lab)]
+        if wrong:
+            lab = sorted(wrong)[0]
+            raise InputError(
+                f"{name} disagrees with the label list: {lab} is {given.get(lab)} there, {mine.get(lab)} in the list "
+                f"({len(wrong)} label(s) differ)",
+                file=file,
+                hint="one label map, one id per label: fix the file",
+            )
     if get_scheme(data.get("scheme", target.name)).name != target.name:
         raise UsageError(f"labels.json is for scheme {data.get('scheme')}, but --scheme is {target.name}", file=str(path))
-    missing = [lab for lab in target.labels_for(types) if lab not in labels]
+    missing = [lab for lab in target.labels_for(types) if lab not in mine]
     if missing:
         raise UsageError(
-            f"the data has labels that labels.json lacks: {', '.join(missing[:10])}",
+            f"the data has labels that the label map lacks: {', '.join(missing[:10])}",
             file=str(path),
             hint="build the label map from all splits, or drop --labels",
         )
     return {
         "scheme": target.name,
         "labels": labels,
-        "label2id": {lab: i for i, lab in enumerate(labels)},
+        "label2id": mine,
         "id2label": {str(i): lab for i, lab in enumerate(labels)},
     }
 

@@ -194,7 +194,7 @@ def main() -> None:
     "labels_file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
-    help="Reuse the label ids of an earlier labels.json (keeps train/dev/test consistent).",
+    help="Reuse label ids: an earlier labels.json (keeps train/dev/test consistent) or a model's config.json (id2label).",
 )
 @click.option("--save-format", type=click.Choice(["arrow", "parquet", "jsonl"]), default="arrow", show_default=True)
 @click.option("--strict-exit", is_flag=True, help="Exit 1 when any span is lost.")
