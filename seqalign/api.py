@@ -225,7 +225,9 @@ def align_file(
     skipped: Counter[str] = Counter()
     again = _by_origin(again, origins, skipped)
     shards = None
-    if sharded.shardable(fmt, input_path, read.encoding, default_workers() if workers is None else workers):
+    if read.offset_unit == "codepoint" and sharded.shardable(
+        fmt, input_path, read.encoding, default_workers() if workers is None else workers
+    ):
         shards = sharded.scan(input_path, read.encoding, default_workers() if workers is None else workers)
         if shards.word_input:
             shards = None  # JSONL that carries words (written by convert): the general path

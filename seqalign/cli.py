@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -214,6 +215,13 @@ def main() -> None:
     help="Word input: encode every sentence in full instead of each distinct word once (same output, slower).",
 )
 @click.option(
+    "--offset-unit",
+    type=click.Choice(["codepoint", "utf16", "grapheme"]),
+    default="codepoint",
+    show_default=True,
+    help="How a span file counts offsets: utf16 for browser tools (Label Studio, doccano) on texts with emoji.",
+)
+@click.option(
     "--origins",
     default="annotation",
     show_default=True,
@@ -240,6 +248,7 @@ def align(
     quiet: bool,
     workers: int | None,
     no_word_cache: bool,
+    offset_unit: str,
     origins: str,
     fmt: str | None,
     token_column: int,
@@ -275,7 +284,7 @@ def align(
         repair=repair,
         labels_file=labels_file,
         save_format=save_format,
-        read=_read_opts(fmt, token_column, tag_column, encoding),
+        read=replace(_read_opts(fmt, token_column, tag_column, encoding), offset_unit=offset_unit),
         progress=None if quiet or as_json else _progress,
         workers=workers,
         word_cache=not no_word_cache,

@@ -33,6 +33,7 @@ class ReadOptions:
     token_column: int = 0
     tag_column: int = -1
     encoding: str = "utf-8"
+    offset_unit: str = "codepoint"  # span formats: how the file counts offsets (see formats.spaninfo)
 
 
 def input_format(path: str | Path, opts: ReadOptions) -> Any:
@@ -54,7 +55,9 @@ def open_examples(path: str | Path, opts: ReadOptions = ReadOptions()) -> tuple[
     mod = input_format(path, opts)
 
     def again() -> Iterator[Example]:
-        return mod.read(path, token_column=opts.token_column, tag_column=opts.tag_column, encoding=opts.encoding)
+        return mod.read(
+            path, token_column=opts.token_column, tag_column=opts.tag_column, encoding=opts.encoding, offset_unit=opts.offset_unit
+        )
 
     return mod.NAME, again
 

@@ -91,6 +91,7 @@ def place(
                     hint += (
                         "; this text has astral characters (emoji): UTF-16 offsets from browser tools need --offset-unit utf16"
                     )
+                hint += "; `seqalign validate` lists every span that cannot be placed"
                 raise InputError(
                     f"{where}, span {k} ({r.start},{r.end},{r.label}): {reason}", file=file, line=r.line or line, hint=hint
                 )
