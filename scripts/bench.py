@@ -261,7 +261,7 @@ def main_job(corpus: Path, tok_dir: Path, runs: int, tmp: Path) -> None:
             f"{max(rss[k]):.0f}",
         )
     tab.show()
-    print(f"\ninput_ids and labels identical to the recipe's (both seqalign runs): {same}")
+    print(f"\ninput_ids and labels identical to the recipe's (both seqalign processes): {same}")
 
 
 def _same_as_recipe(rec_out: Path, sa_out: Path, labels: list[str]) -> bool:
