@@ -50,7 +50,7 @@ def _by_origin(
             origin = ex.meta.get("origin")
             if origin is not None:
                 kind = "cancelled" if ex.meta.get("cancelled") else str(origin)
-                if kind not in origins:
+                if kind in ORIGINS and kind not in origins:  # other tools' origin names are not ours to judge
                     skipped[kind] += 1
                     continue
             yield ex
@@ -63,14 +63,16 @@ def _counted(skipped: Counter[str]) -> str:
 
 
 def _skipped_note(skipped: Counter[str]) -> str:
-    return (
-        f"records not aligned, by origin: {_counted(skipped)} (only submitted annotations are training data; --origins to choose)"
-    )
+    return f"records not aligned, by origin: {_counted(skipped)} (--origins chooses; by default only submitted annotations are aligned)"
 
 
 # Pass 1 keeps the examples it read while they fit in this many characters of text, so that small and
 # medium files (CoNLL-2003 train is 1.2 M) are read once; larger ones are streamed again from disk.
 KEEP_CHARS = 4_000_000
+
+
+class NoExamples(InputError):
+    """The input holds nothing to align (after any filter)."""
 
 
 def _first_pass(again: Callable[[], Iterator[Example]], file: str) -> tuple[int, bool, list[list[str]], list[str]]:
@@ -107,8 +109,11 @@ def _first_pass_keeping(
             else:
                 kept.append(ex)
     if n == 0:
-        raise InputError("no examples found (the file holds no sentences or records)", file=file)
-    types = set(collect_types([Example("", "", word_tags=sorted(tags))])) | labels
+        raise NoExamples("no examples found (the file holds no sentences or records)", file=file)
+    try:
+        types = set(collect_types([Example("", "", word_tags=sorted(tags))])) | labels
+    except TagError as exc:
+        raise InputError(str(exc), file=file, hint="a word tag is O or a scheme prefix and a type (B-PER, I-LOC, ...)") from None
     return n, bool(word_input), tagseqs, sorted(types), kept
 
 
@@ -140,14 +145,38 @@ def _load_labels(path: Path, target: Scheme, types: list[str]) -> dict[str, Any]
         raise InputError(f"not JSON: {exc}", file=file, hint=hint) from None
     if not isinstance(data, dict):
         raise InputError("not a label map (a JSON object)", file=file, hint=hint)
+
+    def label(x: Any) -> str:
+        if not isinstance(x, str) or not x:
+            raise TypeError(f"label {x!r} is not a non-empty string")
+        return x
+
+    def ident(x: Any) -> int:
+        # JSON keys are strings ("0"), values numbers (0); 1.9 or true are not ids
+        if isinstance(x, str) and x.strip().isdigit():
+            return int(x)
+        if isinstance(x, int) and not isinstance(x, bool) and x >= 0:
+            return x
+        raise TypeError(f"label id {x!r} is not a whole number >= 0")
+
     try:
-        id2 = {int(k): str(v) for k, v in (data.get("id2label") or {}).items()}
-        l2i = {str(k): int(v) for k, v in (data.get("label2id") or {}).items()}
+        for key in ("id2label", "label2id"):
+            if not isinstance(data.get(key) or {}, dict):
+                raise TypeError(f'"{key}" is not an object')
+        id2 = {ident(k): label(v) for k, v in (data.get("id2label") or {}).items()}
+        l2i = {label(k): ident(v) for k, v in (data.get("label2id") or {}).items()}
         if "labels" in data and not isinstance(data["labels"], list):
             raise TypeError('"labels" is not a list')
-        labels = [str(x) for x in data["labels"]] if "labels" in data else None
+        labels = [label(x) for x in data["labels"]] if "labels" in data else None
+        scheme_name = data.get("scheme", target.name)
+        if not isinstance(scheme_name, str):
+            raise TypeError(f'"scheme" {scheme_name!r} is not a scheme name')
     except (TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"unreadable label map: {exc}", file=file, hint=hint) from None
+    shared = sorted({i for i in l2i.values() if list(l2i.values()).count(i) > 1})
+    if shared:
+        names = sorted(lab for lab, i in l2i.items() if i == shared[0])
+        raise InputError(f"label2id gives id {shared[0]} to {', '.join(names)}", file=file, hint="each label needs its own id")
     if labels is None:
         if not id2 and l2i:
             id2 = {i: lab for lab, i in l2i.items()}
@@ -170,8 +199,12 @@ def _load_labels(path: Path, target: Scheme, types: list[str]) -> dict[str, Any]
                 file=file,
                 hint="one label map, one id per label: fix the file",
             )
-    if get_scheme(data.get("scheme", target.name)).name != target.name:
-        raise UsageError(f"labels.json is for scheme {data.get('scheme')}, but --scheme is {target.name}", file=str(path))
+    try:
+        named = get_scheme(scheme_name)
+    except (KeyError, ValueError, TagError):
+        raise InputError(f'unknown "scheme" {scheme_name!r} in the label map', file=file, hint=hint) from None
+    if named.name != target.name:
+        raise UsageError(f"labels.json is for scheme {scheme_name}, but --scheme is {target.name}", file=file)
     missing = [lab for lab in target.labels_for(types) if lab not in mine]
     if missing:
         raise UsageError(
@@ -220,13 +253,16 @@ def align_file(
     file = str(input_path)
     bad = sorted(set(origins) - set(ORIGINS))
     if bad or not origins:
-        raise UsageError(f"--origins: unknown {', '.join(bad) or '(none given)'}", hint=f"choose from {', '.join(ORIGINS)}")
+        what = f"unknown {', '.join(bad)}" if bad else "name at least one"
+        raise UsageError(f"--origins: {what}", hint=f"choose from {', '.join(ORIGINS)}")
     fmt, again = open_examples(input_path, read)
     skipped: Counter[str] = Counter()
     again = _by_origin(again, origins, skipped)
     shards = None
-    if read.offset_unit == "codepoint" and sharded.shardable(
-        fmt, input_path, read.encoding, default_workers() if workers is None else workers
+    if (
+        read.offset_unit == "codepoint"
+        and sharded.shardable(fmt, input_path, read.encoding, default_workers() if workers is None else workers)
+        and not sharded.mentions(input_path, b'"origin"')  # records from an annotation tool: filtered one by one
     ):
         shards = sharded.scan(input_path, read.encoding, default_workers() if workers is None else workers)
         if shards.word_input:
@@ -238,7 +274,7 @@ def align_file(
     else:
         try:
             n, word_input, tagseqs, types, kept = _first_pass_keeping(again, file, KEEP_CHARS)
-        except InputError:
+        except NoExamples:
             if not skipped:
                 raise
             raise InputError(

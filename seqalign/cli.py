@@ -288,7 +288,7 @@ def align(
         progress=None if quiet or as_json else _progress,
         workers=workers,
         word_cache=not no_word_cache,
-        origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+        origins=tuple(dict.fromkeys(o.strip().lower() for o in origins.split(",") if o.strip())),
     )
     _finish(report, out, as_json, quiet, strict_exit)
 

@@ -24,6 +24,18 @@ from .model import Diagnostic, Example, Report
 Shard = tuple[int, int, int]
 
 
+def mentions(path: str | Path, needle: bytes) -> bool:
+    """Whether the file holds ``needle`` anywhere (one pass at memory speed)."""
+    import mmap
+
+    with open(path, "rb") as fh:
+        try:
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                return mm.find(needle) >= 0
+        except ValueError:  # an empty file cannot be mapped
+            return False
+
+
 def shardable(fmt: str, path: str | Path, encoding: str, workers: int) -> bool:
     return workers > 1 and fmt == jsonl.NAME and Path(path).is_file() and _blockwise(encoding)
 

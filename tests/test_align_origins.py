@@ -88,7 +88,7 @@ def test_a_file_of_predictions_only_says_how_to_align_it(tmp_path: Path) -> None
     assert report is not None and report["counts"]["spans_in"] == 1
 
 
-@pytest.mark.parametrize("value", ["annotations", "annotation,bogus", ","])
+@pytest.mark.parametrize("value", ["annotations", "annotation,bogus"])
 def test_an_unknown_origin_is_a_usage_error(tmp_path: Path, value: str) -> None:
     res, _ = _align(_export(tmp_path), tmp_path / "out", "--origins", value)
     assert res.exit_code == 2
@@ -123,3 +123,79 @@ def test_real_import_file_has_no_annotations(tmp_path: Path) -> None:
     res, _ = _align(src, tmp_path / "out")
     assert res.exit_code == 2
     assert "the file holds only 5 tasks" in res.output and "row of O labels" in res.output
+
+
+def test_empty_origins_say_to_name_one(tmp_path: Path) -> None:
+    res, _ = _align(_export(tmp_path), tmp_path / "out", "--origins", ",")
+    assert res.exit_code == 2 and "--origins: name at least one" in res.output
+
+
+def test_origin_names_are_case_blind(tmp_path: Path) -> None:
+    res, _ = _align(_export(tmp_path), tmp_path / "out", "--origins", "Annotation, PREDICTION")
+    assert res.exit_code == 0, res.output
+    assert _ids(tmp_path / "out") == ["1/annotation/11", "1/prediction/14"]
+
+
+def test_a_read_error_is_not_hidden_behind_the_origin_filter(tmp_path: Path) -> None:
+    tasks = [
+        {"id": 1, "data": {"text": TEXT}, "drafts": [{"id": 13, "result": [_result(0, 5, "PER")]}]},
+        {"id": 2, "data": {"text": TEXT}, "annotations": [{"id": 21, "result": [_result(0, 500, "PER")]}]},
+    ]
+    src = tmp_path / "bad.json"
+    src.write_text(json.dumps(tasks), encoding="utf-8")
+    res, _ = _align(src, tmp_path / "out")
+    assert res.exit_code == 2
+    assert "run past the end of a text" in res.output and "no records to align" not in res.output
+
+
+def _converted_jsonl(tmp_path: Path, copies: int) -> Path:
+    """The Label Studio export converted to JSONL (which keeps each record's origin), ``copies`` times over."""
+    res = CliRunner().invoke(main, ["convert", str(_export(tmp_path)), str(tmp_path / "one.jsonl")])
+    assert res.exit_code == 0, res.output
+    lines = (tmp_path / "one.jsonl").read_text(encoding="utf-8").splitlines()
+    out = tmp_path / "many.jsonl"
+    with open(out, "w", encoding="utf-8") as fh:
+        for k in range(copies):
+            for line in lines:
+                rec = json.loads(line)
+                rec["id"] = f"{rec['id']}@{k}"
+                fh.write(json.dumps(rec) + "\n")
+    return out
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_jsonl_from_label_studio_is_filtered_the_same_for_any_workers(tmp_path: Path, workers: str) -> None:
+    copies = 300  # 1,500 records: several batches, so -j 2 really runs two workers
+    src = _converted_jsonl(tmp_path, copies)
+    res, report = _align(src, tmp_path / "out", "-j", workers)
+    assert res.exit_code == 0, res.output
+    assert report is not None
+    # the cancelled annotation survived the conversion as cancelled: it is not trained on as all O
+    assert report["meta"]["not_aligned_by_origin"] == {"cancelled": copies, "draft": copies, "prediction": copies, "task": copies}
+    assert report["counts"]["examples"] == copies
+    assert all(i.startswith("1/annotation/11@") for i in _ids(tmp_path / "out"))
+
+
+def test_origin_names_of_other_tools_are_left_alone(tmp_path: Path) -> None:
+    src = tmp_path / "gold.jsonl"
+    rec = {"id": "a", "text": TEXT, "spans": [{"start": 0, "end": 5, "label": "PER"}], "meta": {"origin": "gold"}}
+    src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    res, report = _align(src, tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    assert report is not None and report["counts"]["examples"] == 1 and "not_aligned_by_origin" not in report["meta"]
+
+
+def test_unreadable_word_tags_in_jsonl_exit_2(tmp_path: Path) -> None:
+    src = tmp_path / "w.jsonl"
+    rec = {
+        "id": "1",
+        "text": "a b",
+        "spans": [],
+        "words": ["a", "b"],
+        "word_offsets": [[0, 1], [2, 3]],
+        "word_tags": ["O", "Q-LOC"],
+    }
+    src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    res, _ = _align(src, tmp_path / "out")
+    assert res.exit_code == 2, res.output
+    assert "Q-LOC" in res.output and "Traceback" not in res.output

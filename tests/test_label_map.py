@@ -72,6 +72,14 @@ def test_a_model_config_keeps_the_models_ids(tmp_path: Path) -> None:
         ({"model_type": "bert"}, 'no "labels" list and no "id2label" map'),
         ([1, 2], "not a label map"),
         ({"labels": "O B-PER"}, 'unreadable label map: "labels" is not a list'),
+        ({"labels": ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"], "scheme": "nonsense"}, "unknown \"scheme\" 'nonsense'"),
+        ({"labels": ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"], "scheme": None}, '"scheme" None is not a scheme name'),
+        ({"id2label": {"0": "O", "1": None}}, "label None is not a non-empty string"),
+        ({"labels": ["O", "B-PER"], "label2id": {"O": 0, "B-PER": 1.9}}, "label id 1.9 is not a whole number"),
+        ({"labels": ["O", "B-PER"], "label2id": {"O": 0, "B-PER": True}}, "label id True is not a whole number"),
+        ({"id2label": {"0": "O", "-1": "B-PER"}}, "label id '-1' is not a whole number"),
+        ({"label2id": {"O": 0, "B-PER": 1, "I-PER": 1}}, "label2id gives id 1 to B-PER, I-PER"),
+        ({"labels": ["O"], "id2label": ["O"]}, '"id2label" is not an object'),
     ],
 )
 def test_a_bad_label_map_exits_2_saying_what_is_wrong(tmp_path: Path, obj: Any, message: str) -> None:

@@ -161,7 +161,7 @@ def _restore(ex: Example, obj: dict[str, Any], raw: list[Any]) -> None:
             ex.word_tags = [str(t) for t in tags]
     meta = obj.get("meta")
     if isinstance(meta, dict):
-        for key in ("origin", "annotator", "source_format"):
+        for key in ("origin", "cancelled", "annotator", "source_format"):
             if key in meta:
                 ex.meta[key] = meta[key]
         if isinstance(meta.get("extra"), dict):
@@ -196,7 +196,7 @@ def example_to_dict(ex: Example, spans: Iterable[Span] | None = None) -> dict[st
         d["word_offsets"] = [list(o) for o in ex.word_offsets]
         if ex.word_tags is not None:
             d["word_tags"] = ex.word_tags
-    meta = {k: ex.meta[k] for k in ("source_format", "origin", "annotator", "extra") if k in ex.meta}
+    meta = {k: ex.meta[k] for k in ("source_format", "origin", "cancelled", "annotator", "extra") if k in ex.meta}
     if own and meta:
         d["meta"] = meta
     return d
