@@ -170,7 +170,7 @@ def decode_dataset(
     d = Path(dataset_dir)
     label_info, specials = _dataset_meta(d)
     rows = _load_rows(d)
-    preds = load_predictions(predictions) if predictions is not None else None
+    preds = load_predictions(predictions, [len(r["labels"]) for r in rows]) if predictions is not None else None
     texts: dict[str, str] = {}
     if text_from is not None:
         from .pipeline import IdNames

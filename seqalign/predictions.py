@@ -86,7 +86,9 @@ def _kind_of(rows: list[np.ndarray]) -> str:
     return "probabilities"
 
 
-def load_predictions(path: str | Path) -> Predictions:
+def load_predictions(path: str | Path, lengths: list[int] | None = None) -> Predictions:
+    """``lengths``: the dataset's row lengths. Positions past them are padding (NaN, -100, anything), cut
+    before the kind of the rows (ids, probabilities, logits) is decided from what is left."""
     p = Path(path)
     file = str(p)
     rows: list[np.ndarray]
@@ -121,6 +123,8 @@ def load_predictions(path: str | Path) -> Predictions:
                     ) from None
     if not rows:
         raise InputError("no prediction rows", file=file)
+    if lengths is not None:
+        rows = [r[:n] for r, n in zip(rows, lengths, strict=False)] + rows[len(lengths) :]
     try:
         kind = _kind_of(rows)
     except InputError as exc:

@@ -306,3 +306,28 @@ def test_decode_text_from_renames_repeated_ids_as_align_did(tmp_path: Path) -> N
         ("a", "Anna met Bob", ["Anna"]),
         ("a#2", "Oslo is cold", ["Oslo"]),
     ]
+
+
+@pytest.mark.parametrize("pad", [float("nan"), -100.0])
+def test_decode_reads_the_kind_of_scores_inside_the_rows_only(dataset: tuple[Path, Path], tmp_path: Path, pad: float) -> None:
+    """Probabilities padded past each row (Trainer pads with -100) are still probabilities, not logits."""
+    import datasets
+
+    _, out = dataset
+    ds = datasets.load_from_disk(str(out))
+    n_labels = len(json.loads((out / "labels.json").read_text())["labels"])
+    width = max(len(r) for r in ds["input_ids"]) + 2
+    probs = np.full((len(ds), width, n_labels), pad, dtype=np.float64)
+    for i, labs in enumerate(ds["labels"]):
+        probs[i, : len(labs)] = 0.001 / (n_labels - 1)
+        for k, lab in enumerate(labs):
+            probs[i, k, max(lab, 0)] = 0.999
+    np.save(tmp_path / "p.npy", probs)
+    rep = tmp_path / "r.json"
+    code, output = run(
+        "decode", str(out), "-o", str(tmp_path / "p.jsonl"), "--predictions", str(tmp_path / "p.npy"), "--report", str(rep)
+    )
+    assert code == 0, output
+    assert json.loads(rep.read_text())["meta"]["kind"] == "probabilities"
+    scores = [s["score"] for x in (tmp_path / "p.jsonl").read_text().splitlines() for s in json.loads(x)["spans"]]
+    assert scores and min(scores) > 0.99  # a second softmax would flatten them to about 0.58
