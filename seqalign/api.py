@@ -323,6 +323,15 @@ def align_file(
     }
     if detection is not None and detection.note:
         report.notes.append(f"input scheme detected as {in_scheme.name}: {detection.note}")
+    # how the input was read, so that `decode --text-from` reads it the same way
+    report.meta["read"] = {
+        "format": fmt,
+        "token_column": read.token_column,
+        "tag_column": read.tag_column,
+        "encoding": read.encoding,
+        "offset_unit": read.offset_unit,
+        "origins": list(origins),
+    }
     if skipped:
         report.meta["not_aligned_by_origin"] = dict(sorted(skipped.items()))
         report.notes.append(_skipped_note(skipped))

@@ -113,6 +113,15 @@ def _dataset_meta(d: Path) -> tuple[dict[str, Any], tuple[int, int] | None]:
     return labels, specials
 
 
+def _recorded_read(d: Path) -> dict[str, Any]:
+    """How align read its input (report.json ``meta.read``); {} for older exports."""
+    try:
+        how = json.loads((d / "report.json").read_text(encoding="utf-8"))["meta"]["read"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return how if isinstance(how, dict) else {}
+
+
 def decode_rows_to_spans(
     rows: Sequence[dict[str, Any]],
     label_info: dict[str, Any],
@@ -173,9 +182,22 @@ def decode_dataset(
     preds = load_predictions(predictions, [len(r["labels"]) for r in rows]) if predictions is not None else None
     texts: dict[str, str] = {}
     if text_from is not None:
-        from .pipeline import IdNames
+        from collections import Counter
 
-        _, again = open_examples(text_from)
+        from .api import DEFAULT_ORIGINS, _by_origin
+        from .pipeline import IdNames, ReadOptions
+
+        # read as align read it (report.json says how): same format options, same records, same renames
+        how = _recorded_read(d)
+        read = ReadOptions(
+            how.get("format"),
+            int(how.get("token_column", 0)),
+            int(how.get("tag_column", -1)),
+            str(how.get("encoding", "utf-8")),
+            str(how.get("offset_unit", "codepoint")),
+        )
+        _, again = open_examples(text_from, read)
+        again = _by_origin(again, tuple(how.get("origins") or DEFAULT_ORIGINS), Counter())
         names = IdNames()  # repeated ids, renamed as align renamed them (id#2, ...)
         for ex in again():
             texts[names.rename(ex.id) or ex.id] = ex.text

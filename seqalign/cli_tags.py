@@ -188,7 +188,8 @@ def _print_check(res: Any, file: str, max_shown: int, out: Path | None) -> None:
     "--text-from",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
-    help="The input file that was aligned, to add each example's text.",
+    help="The input file that was aligned, to add each example's text; read the way align read it (format, columns, "
+    "encoding, offset unit and origins are in the dataset's report.json).",
 )
 @click.option(
     "--report",

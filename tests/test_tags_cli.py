@@ -331,3 +331,42 @@ def test_decode_reads_the_kind_of_scores_inside_the_rows_only(dataset: tuple[Pat
     assert json.loads(rep.read_text())["meta"]["kind"] == "probabilities"
     scores = [s["score"] for x in (tmp_path / "p.jsonl").read_text().splitlines() for s in json.loads(x)["spans"]]
     assert scores and min(scores) > 0.99  # a second softmax would flatten them to about 0.58
+
+
+def test_decode_text_from_reads_the_file_as_align_read_it(tmp_path: Path) -> None:
+    """Columns (and encoding, offset unit, origins) given to align are in report.json; decode uses them."""
+    src = tmp_path / "idx.tsv"
+    src.write_text("1\tJohn\tB-PER\n2\tvisited\tO\n3\tParis\tB-LOC\n\n1\tBob\tB-PER\n", encoding="latin-1")
+    out = tmp_path / "ds"
+    args = ["--from", "conll", "--token-column", "2", "--tag-column", "3", "--encoding", "latin-1", "--input-scheme", "iob2"]
+    code, output = run("align", str(src), "-t", str(FIXTURES / "tokenizers" / "wordpiece-bert"), "--out", str(out), "-q", *args)
+    assert code == 0, output
+    code, output = run("decode", str(out), "-o", str(tmp_path / "d.jsonl"), "--text-from", str(src))
+    assert code == 0, output
+    got = [json.loads(x) for x in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert [(g["text"], [s["text"] for s in g["spans"]]) for g in got] == [
+        ("John visited Paris", ["John", "Paris"]),
+        ("Bob", ["Bob"]),
+    ]
+
+
+def test_decode_text_from_skips_the_records_align_skipped(tmp_path: Path) -> None:
+    src = tmp_path / "o.jsonl"
+    recs = [
+        {"id": "a", "text": "Tokyo is far.", "spans": [{"start": 0, "end": 5, "label": "LOC"}], "meta": {"origin": "draft"}},
+        {
+            "id": "a",
+            "text": "Paris is nice.",
+            "spans": [{"start": 0, "end": 5, "label": "LOC"}],
+            "meta": {"origin": "annotation"},
+        },
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    out = tmp_path / "ds"
+    assert align_file(src, str(FIXTURES / "tokenizers" / "wordpiece-bert"), out, scheme="bio").meta["not_aligned_by_origin"] == {
+        "draft": 1
+    }
+    code, output = run("decode", str(out), "-o", str(tmp_path / "d.jsonl"), "--text-from", str(src))
+    assert code == 0, output
+    got = [json.loads(x) for x in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert [(g["id"], g["text"], [s["text"] for s in g["spans"]]) for g in got] == [("a", "Paris is nice.", ["Paris"])]
