@@ -87,12 +87,12 @@ def test_other_targets_name_the_columns_they_drop(tmp_path: Path) -> None:
     assert any("the input has 4 columns; only the token and the tag go into jsonl" in n for n in report.notes)
 
 
-def test_two_column_files_are_written_as_before(tmp_path: Path) -> None:
-    text = "-DOCSTART- O\n\nEU I-ORG\nrejects O\n"
+def test_two_column_files_comments_and_empty_documents_come_back(tmp_path: Path) -> None:
+    text = "-DOCSTART- O\n\n-DOCSTART- O\n\n# sent 1 http://x\nEU I-ORG\nrejects O\n\n# sent 2\nBob I-PER\n"
     src, dst = tmp_path / "in.conll", tmp_path / "out.conll"
     src.write_text(text)
     report = convert_file(src, dst, scheme="bio", input_scheme="iob1")
-    assert dst.read_text() == "-DOCSTART-\tO\n\nEU\tB-ORG\nrejects\tO\n\n"
+    assert dst.read_text() == text.replace("I-ORG", "B-ORG").replace("I-PER", "B-PER") + "\n"
     assert not any("columns" in n for n in report.notes)
 
 

@@ -74,15 +74,16 @@ def read(
     """``tag_check=False`` passes unreadable tag cells (e.g. comma-joined multi-tags) through for the caller to
     report per line (``seqalign check-tags``); everything else still raises InputError.
 
-    ``keep_columns``: keep every column of every token line (and of the -DOCSTART- line) in ``meta`` so that
-    ``write`` gives them back with only the tag changed (CoNLL-2003's POS and chunk columns survive a scheme
-    conversion). Every example records ``meta["conll_width"]``, the file's column count."""
+    ``keep_columns``: keep every column of every token line in ``meta``, and the lines before the sentence
+    that are not tokens (-DOCSTART-, ``#`` comments), so that ``write`` gives them back with only the tag
+    changed (CoNLL-2003's POS and chunk columns survive a scheme conversion). Every example records
+    ``meta["conll_width"]``, the file's column count."""
     file = str(path)
     words: list[str] = []
     tags: list[str] = []
     rows: list[list[str]] = []
     sep = " "
-    docstart: list[str] | None = None
+    before: list[str] = []  # keep_columns: the lines since the last sentence that are not tokens
     first_line = 0
     doc_index = -1
     doc_id: str | None = None
@@ -92,7 +93,7 @@ def read(
     index_like = token_column == 0  # until the first sentence shows whether column 1 is a 1, 2, 3 ... index
 
     def flush() -> Iterator[Example]:
-        nonlocal words, tags, rows, n_examples, index_like, docstart
+        nonlocal words, tags, rows, n_examples, index_like, before
         # GermEval/CoNLL-U style "idx token tag ..." files: reading the index as the token would export a
         # dataset of numbers without any error.
         if index_like and len(words) >= 2 and (width or 0) >= 3 and words == [str(i) for i in range(1, len(words) + 1)]:
@@ -106,14 +107,9 @@ def read(
             index_like = False
             ex = Example.from_words(str(n_examples), words, tags, doc_id=doc_id, line=first_line)
             ex.meta["conll_width"] = width
-            if keep_columns and (width or 0) > 2:
-                ex.meta["conll_columns"] = {
-                    "rows": rows,
-                    "sep": sep,
-                    "tag_column": tag_column % (width or 1),
-                    "docstart": docstart,
-                }
-                docstart = None  # written once, before the document's first sentence
+            if keep_columns:
+                ex.meta["conll_columns"] = {"rows": rows, "sep": sep, "tag_column": tag_column % (width or 1), "before": before}
+                before = []
             yield ex
             n_examples += 1
         words, tags, rows = [], [], []
@@ -136,7 +132,8 @@ def read(
             yield from flush()
             doc_index += 1
             doc_id = f"doc{doc_index}"
-            docstart = cols if keep_columns else None
+            if keep_columns:
+                before.append(line)
             continue
         if line.startswith("#"):
             is_token = width is not None and len(cols) == width
@@ -146,6 +143,8 @@ def read(
                 except (TagError, IndexError):
                     is_token = False
             if not is_token:
+                if keep_columns:
+                    before.append(line)
                 continue
         if len(cols) < min_cols:
             raise InputError(
@@ -194,11 +193,12 @@ def write(path: str | Path, examples: Iterable[tuple[Example, list[str]]], *, do
                 kept = ex.meta.get("conll_columns")
                 if kept is not None and len(kept["rows"]) != len(tags):
                     kept = None
-                if docstart and ex.doc_id is not None and ex.doc_id != last_doc:
-                    if kept is not None and kept["docstart"] is not None:
-                        fh.write(kept["sep"].join(kept["docstart"]) + "\n\n")
-                    else:
-                        fh.write("-DOCSTART-\tO\n\n")
+                if kept is not None:
+                    for line in kept["before"]:  # -DOCSTART- (each followed by a blank line, as CoNLL has it), comments
+                        fh.write(line + ("\n\n" if line.startswith("-DOCSTART-") else "\n"))
+                    last_doc = ex.doc_id
+                elif docstart and ex.doc_id is not None and ex.doc_id != last_doc:
+                    fh.write("-DOCSTART-\tO\n\n")
                     last_doc = ex.doc_id
                 if kept is not None:
                     # the columns as read, the tag column replaced
