@@ -77,16 +77,24 @@ def place(
                 if s < 0 or e < s:
                     reason = f"offsets ({s},{e}) are negative or reversed"
                 elif cs is None or ce is None:
-                    reason = f"offsets ({s},{e}) run past the end of a text of {len(text)} characters" + (
-                        "" if unit == "codepoint" else f" ({unit} units)"
-                    )
+                    size = len(text) if unit == "codepoint" else from_codepoint(text, len(text), unit)
+                    if e > size:
+                        reason = f"offsets ({s},{e}) run past the end of a text of {size} " + (
+                            "characters" if unit == "codepoint" else f"{unit} units"
+                        )
+                    else:  # within the text, but between the units of one character (half an emoji)
+                        reason = f"offsets ({s},{e}) fall inside a character, counted in {unit} units"
                 else:
                     placed.append((cs, ce))
                     continue
                 break
         if reason is not None:
             if not lenient:
-                hint = "offsets are Unicode code points, end-exclusive"
+                hint = (
+                    "offsets are read as "
+                    + ("Unicode code points" if unit == "codepoint" else f"{unit} units (--offset-unit)")
+                    + ", end-exclusive"
+                )
                 if differs(text, "utf16") and unit == "codepoint":
                     hint += (
                         "; this text has astral characters (emoji): UTF-16 offsets from browser tools need --offset-unit utf16"
