@@ -76,16 +76,18 @@ class NoExamples(InputError):
 
 
 def _first_pass(again: Callable[[], Iterator[Example]], file: str) -> tuple[int, bool, list[list[str]], list[str]]:
-    n, word_input, tagseqs, types, _ = _first_pass_keeping(again, file, 0)
+    n, word_input, tagseqs, types, _, _ = _first_pass_keeping(again, file, 0)
     return n, word_input, tagseqs, types
 
 
 def _first_pass_keeping(
     again: Callable[[], Iterator[Example]], file: str, keep_chars: int
-) -> tuple[int, bool, list[list[str]], list[str], list[Example] | None]:
+) -> tuple[int, bool, list[list[str]], list[str], list[Example] | None, list[Any]]:
     """Pass 1: count, kind of input, tag sequences (for detection), types; plus the examples themselves
-    while their text stays under ``keep_chars`` (None once it does not: the caller reads again)."""
+    while their text stays under ``keep_chars`` (None once it does not: the caller reads again), and
+    [number of spans whose stored text is not the text at their offsets, (id, stored, found) of the first]."""
     kept: list[Example] | None = [] if keep_chars > 0 else None
+    mismatch: list[Any] = [0, None]  # spans whose stored text differs from the text at their offsets, first one
     chars = 0
     n = 0
     word_input: bool | None = None
@@ -102,6 +104,18 @@ def _first_pass_keeping(
                 tagseqs.append(ex.word_tags)
             tags.update(ex.word_tags)
         labels.update(s.label for s in ex.spans)
+        infos = ex.meta.get("span_info")
+        if infos and len(infos) == len(ex.spans):
+            # a span whose stored text (Label Studio value.text, ...) is not the text at its offsets: the offsets
+            # may count in another unit (UTF-16 from a browser tool); align places them where they point
+            for sp, info in zip(ex.spans, infos, strict=True):
+                stored = info.get("text")
+                if isinstance(stored, str) and not info.get("fragments"):
+                    got = ex.text[sp.start : sp.end]
+                    if stored != got and stored.strip() != got.strip():
+                        mismatch[0] += 1
+                        if mismatch[1] is None:
+                            mismatch[1] = (ex.id, stored, got)
         if kept is not None:
             chars += len(ex.text)
             if chars > keep_chars:
@@ -114,7 +128,7 @@ def _first_pass_keeping(
         types = set(collect_types([Example("", "", word_tags=sorted(tags))])) | labels
     except TagError as exc:
         raise InputError(str(exc), file=file, hint="a word tag is O or a scheme prefix and a type (B-PER, I-LOC, ...)") from None
-    return n, bool(word_input), tagseqs, sorted(types), kept
+    return n, bool(word_input), tagseqs, sorted(types), kept, mismatch
 
 
 def _check_types(types: list[str], file: str) -> None:
@@ -270,10 +284,10 @@ def align_file(
         elif shards.n == 0:
             raise InputError("no examples found (the file holds no sentences or records)", file=file)
     if shards is not None:
-        n, word_input, tagseqs, types, kept = shards.n, False, [], shards.types, None
+        n, word_input, tagseqs, types, kept, mismatch = shards.n, False, [], shards.types, None, [0, None]
     else:
         try:
-            n, word_input, tagseqs, types, kept = _first_pass_keeping(again, file, KEEP_CHARS)
+            n, word_input, tagseqs, types, kept, mismatch = _first_pass_keeping(again, file, KEEP_CHARS)
         except NoExamples:
             if not skipped:
                 raise
@@ -332,6 +346,14 @@ def align_file(
         "offset_unit": read.offset_unit,
         "origins": list(origins),
     }
+    if mismatch[0]:
+        n_bad, (ex_id, stored, got) = mismatch
+        report.notes.append(
+            f"{n_bad} span(s) whose stored text differs from the text at their offsets (first: example {ex_id}, stored "
+            f"{stored!r}, at the offsets {got!r}); if the offsets count UTF-16 units (browser tools, texts with emoji), "
+            "pass --offset-unit utf16; `seqalign validate` lists them"
+        )
+        report.meta["stored_text_mismatches"] = n_bad
     if skipped:
         report.meta["not_aligned_by_origin"] = dict(sorted(skipped.items()))
         report.notes.append(_skipped_note(skipped))

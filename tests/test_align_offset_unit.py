@@ -54,3 +54,29 @@ def test_utf16_offsets_read_as_code_points_name_the_option(tmp_path: Path) -> No
     assert "run past the end of a text of" in res.output
     assert "--offset-unit utf16" in res.output and "seqalign validate" in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_stored_span_texts_that_disagree_with_the_offsets_suggest_the_unit(tmp_path: Path) -> None:
+    text = "😀 Rome is far."
+    s16, e16 = _utf16(text, 2, 6)  # "Rome", counted in UTF-16 (the emoji is two units)
+    task = {
+        "id": 1,
+        "data": {"text": text},
+        "annotations": [
+            {"id": 1, "result": [{"type": "labels", "value": {"start": s16, "end": e16, "text": "Rome", "labels": ["LOC"]}}]}
+        ],
+    }
+    src = tmp_path / "ls.json"
+    src.write_text(json.dumps([task]), encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["align", str(src), "-t", str(TOK), "--out", str(out), "-q", "--alignment", "expand"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["meta"]["stored_text_mismatches"] == 1
+    assert any("stored 'Rome', at the offsets 'ome '" in n and "--offset-unit utf16" in n for n in report["notes"])
+    res = CliRunner().invoke(
+        main, ["align", str(src), "-t", str(TOK), "--out", str(tmp_path / "o2"), "-q", "--offset-unit", "utf16"]
+    )
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "o2" / "report.json").read_text())
+    assert "stored_text_mismatches" not in report["meta"] and report["counts"]["exact"] == 1
