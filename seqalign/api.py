@@ -81,7 +81,7 @@ def _first_pass(again: Callable[[], Iterator[Example]], file: str) -> tuple[int,
 
 
 def _first_pass_keeping(
-    again: Callable[[], Iterator[Example]], file: str, keep_chars: int
+    again: Callable[[], Iterator[Example]], file: str, keep_chars: int, check_stored: bool = False
 ) -> tuple[int, bool, list[list[str]], list[str], list[Example] | None, list[Any]]:
     """Pass 1: count, kind of input, tag sequences (for detection), types; plus the examples themselves
     while their text stays under ``keep_chars`` (None once it does not: the caller reads again), and
@@ -104,7 +104,7 @@ def _first_pass_keeping(
                 tagseqs.append(ex.word_tags)
             tags.update(ex.word_tags)
         labels.update(s.label for s in ex.spans)
-        infos = ex.meta.get("span_info")
+        infos = ex.meta.get("span_info") if check_stored else None
         if infos and len(infos) == len(ex.spans):
             # a span whose stored text (Label Studio value.text, ...) is not the text at its offsets: the offsets
             # may count in another unit (UTF-16 from a browser tool); align places them where they point
@@ -287,7 +287,9 @@ def align_file(
         n, word_input, tagseqs, types, kept, mismatch = shards.n, False, [], shards.types, None, [0, None]
     else:
         try:
-            n, word_input, tagseqs, types, kept, mismatch = _first_pass_keeping(again, file, KEEP_CHARS)
+            # stored span texts are checked in annotation tools' own formats; JSONL (ours, written by convert) is
+            # read in shards by several workers, which must report the same as one
+            n, word_input, tagseqs, types, kept, mismatch = _first_pass_keeping(again, file, KEEP_CHARS, fmt != "jsonl")
         except NoExamples:
             if not skipped:
                 raise
