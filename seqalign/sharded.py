@@ -25,15 +25,15 @@ Shard = tuple[int, int, int]
 
 
 def mentions(path: str | Path, needle: bytes) -> bool:
-    """Whether the file holds ``needle`` anywhere (one pass at memory speed)."""
-    import mmap
-
+    """Whether the file holds ``needle`` anywhere: one buffered pass (a memory map would count the whole file
+    in the peak RSS)."""
+    tail = b""
     with open(path, "rb") as fh:
-        try:
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return mm.find(needle) >= 0
-        except ValueError:  # an empty file cannot be mapped
-            return False
+        while block := fh.read(1 << 22):
+            if needle in tail + block[: len(needle)] or needle in block:
+                return True
+            tail = block[-(len(needle) - 1) :] if len(needle) > 1 else b""
+    return False
 
 
 def shardable(fmt: str, path: str | Path, encoding: str, workers: int) -> bool:

@@ -199,3 +199,15 @@ def test_unreadable_word_tags_in_jsonl_exit_2(tmp_path: Path) -> None:
     res, _ = _align(src, tmp_path / "out")
     assert res.exit_code == 2, res.output
     assert "Q-LOC" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("at", [0, (1 << 22) - 5, (1 << 22) - 8, 1 << 22, 2 * (1 << 22) + 3, None])
+def test_the_origin_scan_finds_the_key_across_block_edges(tmp_path: Path, at: int | None) -> None:
+    from seqalign.sharded import mentions
+
+    data = bytearray(b"x" * (2 * (1 << 22) + 20))
+    if at is not None:
+        data[at : at + 8] = b'"origin"'
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(bytes(data))
+    assert mentions(path, b'"origin"') is (at is not None)
