@@ -317,7 +317,7 @@ def streaming(corpus: Path, tok_dir: Path, sizes: list[int], tmp: Path, workers_
     make_jsonl(corpus, src, biggest)
     print(f"\ngenerated {biggest:,} documents ({src.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
     files = {}
-    for n in sorted({*sizes, workers_at}):
+    for n in sorted({*sizes, workers_at} - {0}):
         p = tmp / f"docs-{n}.jsonl"
         with open(src, encoding="utf-8") as fi, open(p, "w", encoding="utf-8") as fo:
             for _, line in zip(range(n), fi, strict=False):
@@ -339,6 +339,8 @@ def streaming(corpus: Path, tok_dir: Path, sizes: list[int], tmp: Path, workers_
         w, m = run(n, None)
         tab.add(f"{n:,}", f"{w:.1f}", f"{w / n * 1e6:.0f}", f"{m:.0f}")
     tab.show()
+    if not workers_at:
+        return
 
     tab = Table(
         f"--workers on the span path, {workers_at:,} documents (whole process, min / median of {runs} interleaved runs)",
