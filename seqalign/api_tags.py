@@ -179,7 +179,7 @@ def decode_dataset(
     d = Path(dataset_dir)
     label_info, specials = _dataset_meta(d)
     rows = _load_rows(d)
-    preds = load_predictions(predictions, [len(r["labels"]) for r in rows]) if predictions is not None else None
+    preds = load_predictions(predictions, [len(x) for x in _column(rows, "labels")]) if predictions is not None else None
     texts: dict[str, str] = {}
     if text_from is not None:
         from collections import Counter
@@ -230,20 +230,25 @@ def decode_dataset(
     return report
 
 
+def _column(rows: Any, name: str) -> Any:
+    """One column of the rows: read as a column from a ``datasets.Dataset`` (iterating its rows would decode
+    every column of every row), picked from each row of a list of dicts."""
+    return rows[name] if hasattr(rows, "column_names") else [r[name] for r in rows]
+
+
 def _check_texts(rows: Any, texts: dict[str, str], file: str) -> None:
     """--text-from must be the file the dataset was aligned from: every example's text there, and every
     token's offsets on characters of it that a token can start and end with (offsets are trimmed of
     whitespace when aligned). CoNLL ids are sentence numbers, so another split of the same corpus has the
     same ids: without this, its texts would be cut at this dataset's offsets without a word."""
     missing: dict[str, None] = {}  # by example: windows are rows of one example
-    for row in rows:
-        rid = row["id"]
+    for rid, offsets in zip(_column(rows, "id"), _column(rows, "offset_mapping"), strict=True):
         text = texts.get(rid)
         if text is None:
             missing[rid] = None
             continue
         n = len(text)
-        for s, e in row["offset_mapping"]:
+        for s, e in offsets:
             if e > s and (e > n or text[s].isspace() or text[e - 1].isspace()):
                 raise InputError(
                     f"example {rid}: the dataset has a token at characters {s}-{e}, which "
